@@ -1,0 +1,31 @@
+# Two commands do everything: `make run` and `make test`. Each bootstraps its own .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	HUB_DEMO=$${HUB_DEMO:-1} $(BIN)/hub db upgrade
+	HUB_DEMO=$${HUB_DEMO:-1} $(BIN)/hub seed --demo --if-empty
+	HUB_DEMO=$${HUB_DEMO:-1} $(BIN)/hub serve --host 127.0.0.1 --port 8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The suite on SQLite, then on PostgreSQL when one answers (HUB_TEST_PG_URL, default the local one).
+test: $(STAMP) lint
+	$(BIN)/python -m tests.run_backends
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,30 @@
+"""The FastAPI application."""
+
+from fastapi import FastAPI
+
+from hub import errors
+from hub.config import Settings, get_settings
+from hub.context import Hub
+from hub.controls.endpoints import router as controls_router
+from hub.directory.endpoints import router as units_router
+from hub.requests.endpoints import router as requests_router
+from hub.tasks.endpoints import router as tasks_router
+
+
+def create_app(settings: Settings | None = None, hub: Hub | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Linkage Hub 执行联动协作平台",
+        version="0.1.0",
+        description="Standard XML requests in, one task per member unit out, receipts back (docs/STANDARD.md).",
+    )
+    app.state.hub = hub or Hub.from_settings(settings)
+    errors.install(app)
+    for router in (requests_router, tasks_router, controls_router, units_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,113 @@
+"""The append-only audit log: each event carries the hash of the one before it."""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.clock import now
+from hub.models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def event_hash(
+    prev_hash: str, *, seq: int, at: str, actor: str, kind: str, entity: str, entity_id: str, data: str
+) -> str:
+    body = canonical(
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "kind": kind,
+            "entity": entity,
+            "entity_id": entity_id,
+            "data": data,
+        }
+    )
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def record(
+    session: Session, *, actor: str, kind: str, entity: str, entity_id: object, data: dict[str, Any]
+) -> AuditEvent:
+    """Append one event in the caller's transaction. Appends are serialised by the head row's lock."""
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    at = now()
+    seq = head.seq + 1
+    fields = {
+        "seq": seq,
+        "at": at.isoformat(),
+        "actor": actor,
+        "kind": kind,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "data": canonical(data),
+    }
+    digest = event_hash(head.hash, **fields)
+    event = AuditEvent(
+        seq=seq,
+        at=at,
+        actor=actor,
+        kind=kind,
+        entity=entity,
+        entity_id=str(entity_id),
+        data=fields["data"],
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    session.add(event)
+    head.seq, head.hash = seq, digest
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    events: int
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+def _events(session: Session) -> Iterator[AuditEvent]:
+    yield from session.execute(
+        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
+    ).scalars()
+
+
+def verify(session: Session) -> Verdict:
+    """Walk the chain from the start; name the first event whose link or hash does not hold."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    for event in _events(session):
+        if event.seq != expected_seq:
+            return Verdict(False, count, event.seq, f"event {expected_seq} is missing")
+        if event.prev_hash != prev:
+            return Verdict(False, count, event.seq, "its prev_hash does not match the event before it")
+        digest = event_hash(
+            prev,
+            seq=event.seq,
+            at=event.at.isoformat(),
+            actor=event.actor,
+            kind=event.kind,
+            entity=event.entity,
+            entity_id=event.entity_id,
+            data=event.data,
+        )
+        if digest != event.hash:
+            return Verdict(False, count, event.seq, "its content does not match its hash")
+        prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != count or head.hash != prev):
+        return Verdict(
+            False, count, count + 1, f"the chain ends at event {count} but its head says {head.seq}"
+        )
+    return Verdict(True, count)

@@ -1,0 +1,1 @@
+"""Who is asking: users, passwords, bearer tokens, and what each role may see."""

@@ -1,0 +1,70 @@
+"""The content-addressed store: every document and file, kept byte for byte under its sha256."""
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from hub.clock import now
+from hub.db import on_rollback
+from hub.models import Blob
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    """Files under root/ab/cd/abcd..., each with a row in `blobs`.
+
+    A new blob's row is inserted before its file is written, in the caller's transaction: a second
+    transaction storing the same new content waits on that row, so a rollback that removes the file
+    (before releasing its locks) can never remove a file that another transaction has committed.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, session: Session, data: bytes) -> str:
+        digest = sha256_hex(data)
+        dialect = session.get_bind().dialect.name
+        values = {"sha256": digest, "size": len(data), "created_at": now()}
+        if dialect == "postgresql":
+            statement = postgresql.insert(Blob).values(values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(Blob).values(values).on_conflict_do_nothing()
+        else:  # pragma: no cover - the hub supports SQLite and PostgreSQL only
+            statement = insert(Blob).values(values)
+        created = session.execute(statement).rowcount == 1
+        target = self.path(digest)
+        if created:
+            self._write(target, data)
+            on_rollback(session, lambda: target.unlink(missing_ok=True))
+        elif not target.exists():  # a row whose file was lost: write it back
+            self._write(target, data)
+        return digest
+
+    def read(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+    @staticmethod
+    def _write(target: Path, data: bytes) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)

@@ -1,0 +1,1 @@
+"""Working-day calendar for deadlines."""

@@ -1,0 +1,209 @@
+"""The command line: `hub`."""
+
+import json
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hub.config import get_settings
+from hub.context import Hub
+from hub.db import unit_of_work
+
+app = typer.Typer(
+    help="Linkage Hub 执行联动协作平台",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+units_app = typer.Typer(help="The member units.", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
+calendar_app = typer.Typer(help="The working-day calendar.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (units_app, "units"),
+    (token_app, "token"),
+    (calendar_app, "calendar"),
+    (audit_app, "audit"),
+):
+    app.add_typer(sub, name=name)
+
+err = Console(stderr=True)
+
+
+def _hub() -> Hub:
+    return Hub.from_settings(get_settings())
+
+
+def _sync_directory(hub: Hub) -> None:
+    from hub.directory.loader import DirectoryError
+    from hub.directory.service import configured_directory, sync_directory
+
+    try:
+        directory = configured_directory(hub.settings)
+    except DirectoryError as exc:
+        err.print(f"[red]The unit directory cannot be loaded:[/red]\n{exc}")
+        raise typer.Exit(1) from None
+    with unit_of_work(hub.sessions) as session:
+        sync_directory(session, directory=directory)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API (and, later, the web pages) on HOST:PORT."""
+    import uvicorn
+
+    from hub.app import create_app
+
+    settings = get_settings()
+    settings.check_secret()
+    hub = Hub.from_settings(settings)
+    _sync_directory(hub)
+    uvicorn.run(create_app(settings, hub), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (Alembic migrations)."""
+    from hub.migrations import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    err.print("database is up to date")
+
+
+@app.command()
+def seed(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Create the demo accounts (password demo12345).")
+    ] = False,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when there are no users yet.")] = False,
+) -> None:
+    """Load the unit directory; with --demo, create the demo accounts that are missing."""
+    from hub.auth.seed import DEMO_PASSWORD, has_users, seed_demo
+
+    hub = _hub()
+    _sync_directory(hub)
+    if not demo:
+        return
+    with unit_of_work(hub.sessions) as session:
+        if if_empty and has_users(session):
+            err.print("users exist already: demo accounts left as they are")
+            return
+        created = seed_demo(session)
+    err.print(
+        f"demo accounts created: {len(created)} (password {DEMO_PASSWORD}; for trying the hub out only)"
+    )
+
+
+@units_app.command("list")
+def units_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """The member units as loaded: code, name, channel, actions."""
+    from hub.directory.service import configured_directory
+
+    directory = configured_directory(get_settings())
+    if as_json:
+        typer.echo(
+            json.dumps([u.model_dump(mode="json") for u in directory.units], ensure_ascii=False, indent=2)
+        )
+        return
+    table = Table("code", "name", "channel", "actions")
+    for unit in directory.units:
+        table.add_row(unit.code, unit.name, unit.channel.kind, " ".join(unit.actions))
+    Console().print(table)
+
+
+@units_app.command("check")
+def units_check(file: Path) -> None:
+    """Check a directory file without starting anything: exit 0 when valid, 1 naming each broken entry."""
+    from hub.directory.loader import DirectoryError, load_directory
+
+    try:
+        directory = load_directory(file)
+    except DirectoryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{file}: {len(directory.courts)} court(s), {len(directory.units)} unit(s), valid")
+
+
+@token_app.command("issue")
+def token_issue(username: str, label: str = "cli") -> None:
+    """Print a new bearer token for USERNAME on stdout, nothing else."""
+    from hub.auth.service import issue_token, user_by_name
+
+    hub = _hub()
+    with unit_of_work(hub.sessions) as session:
+        user = user_by_name(session, username)
+        if user is None or not user.active:
+            err.print(f"no active user {username!r} (hub seed --demo creates the demo accounts)")
+            raise typer.Exit(1)
+        token = issue_token(session, user=user, label=label)
+    typer.echo(token)
+
+
+@app.command()
+def validate(file: Path) -> None:
+    """Check a request or receipt against the standard: exit 0 when valid, 1 with one line per problem."""
+    from hub.standard.rules import inspect
+    from hub.standard.xml import DocumentError
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        typer.echo(f"0:0 / cannot read {file}: {exc.strerror}")
+        raise typer.Exit(1) from None
+    settings = get_settings()
+    try:
+        inspected = inspect(
+            data, max_bytes=settings.max_document_bytes, fund_account_years=settings.fund_account_period_years
+        )
+    except DocumentError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{problem.line or 0}:0 {problem.path} {problem.message}")
+        raise typer.Exit(1) from None
+    err.print(
+        f"{file}: a valid {'AssistanceRequest' if inspected.kind == 'request' else 'AssistanceReceipt'}"
+    )
+
+
+@calendar_app.command("due")
+def calendar_due(
+    served: Annotated[str, typer.Argument(help="The day of service, YYYY-MM-DD.")],
+    days: Annotated[int, typer.Argument(help="The time limit in working days.", min=1)],
+) -> None:
+    """When a task served on SERVED with a limit of DAYS working days is due (+ ' provisional' if by rule)."""
+    from hub.calendar.service import load_calendar
+    from hub.calendar.workdays import SHANGHAI
+
+    try:
+        day = date.fromisoformat(served)
+    except ValueError:
+        typer.echo(f"not a date: {served!r} (use YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+    hub = _hub()
+    with unit_of_work(hub.sessions) as session:
+        calendar = load_calendar(session)
+    due = calendar.due(datetime.combine(day, time(12), tzinfo=SHANGHAI).astimezone(UTC), days)
+    typer.echo(due.at.isoformat() + (" provisional" if due.provisional else ""))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain: exit 0 when intact, 1 naming the first broken event."""
+    from hub.audit import verify
+
+    hub = _hub()
+    with unit_of_work(hub.sessions) as session:
+        verdict = verify(session)
+    if verdict.ok:
+        typer.echo(f"audit chain intact: {verdict.events} events")
+        return
+    typer.echo(f"audit chain broken at event {verdict.broken_seq}: {verdict.reason}")
+    sys.exit(1)

@@ -1,0 +1,46 @@
+"""Settings: one class, every variable prefixed HUB_."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-demo-only"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Blobs, the SQLite file and other state.")
+    database_url: str = Field("", description="SQLAlchemy URL; default: SQLite in data_dir.")
+    directory: Path | None = Field(None, description="The unit directory (TOML); default: the bundled one.")
+    secret_key: SecretStr = Field(SecretStr(DEFAULT_SECRET), description="Signs sessions and tokens.")
+    demo: bool = Field(False, description="Demo mode: allows the default secret key.")
+    max_document_bytes: int = Field(2 * 1024 * 1024, description="Largest request or receipt XML.")
+    max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest attached file.")
+    fund_account_period_years: int = Field(1, ge=1, le=3, description="Longest FUND_ACCOUNT control.")
+    public_url: str = Field("http://127.0.0.1:8000", description="Base of links in e-mails and pages.")
+
+    @model_validator(mode="after")
+    def _defaults(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'hub.db').resolve()}"
+        return self
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    def check_secret(self) -> None:
+        """Refuse to run with the default secret unless in demo mode."""
+        if self.secret_key.get_secret_value() == DEFAULT_SECRET and not self.demo:
+            raise SystemExit(
+                "HUB_SECRET_KEY is the built-in default. Set HUB_SECRET_KEY to a long random value "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), or HUB_DEMO=1 to try the hub out."
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

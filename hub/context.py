@@ -1,0 +1,24 @@
+"""What a running hub holds: its settings, database and blob store. Built once by the app or the CLI."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.blobs import BlobStore
+from hub.config import Settings
+from hub.db import make_engine, make_sessionmaker
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    blobs: BlobStore
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Hub":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.database_url)
+        return cls(settings, engine, make_sessionmaker(engine), BlobStore(settings.blob_dir))

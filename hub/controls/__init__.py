@@ -1,0 +1,1 @@
+"""Controls: seals, seizures and freezes, from the receipt that made them until they end."""

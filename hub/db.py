@@ -1,0 +1,68 @@
+"""Engine, sessions and the unit of work: a request, its tasks, events and files land together or not at all."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+ROLLBACK_HOOKS = "hub.before_rollback"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`. SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE.
+
+    BEGIN IMMEDIATE makes SQLite take its write lock when a transaction starts, so two writers
+    queue instead of failing half-way (the audit chain reads its head and appends in one transaction).
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def on_rollback(session: Session, hook: Callable[[], None]) -> None:
+    """Run `hook` if this session's transaction is rolled back, before the rollback releases its locks.
+
+    The blob store uses it to remove files written by a transaction that does not commit.
+    """
+    session.info.setdefault(ROLLBACK_HOOKS, []).append(hook)
+
+
+@contextmanager
+def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: commit when the block ends normally, roll back (and undo its files) otherwise."""
+    session = sessions()
+    try:
+        try:
+            yield session
+            session.flush()
+        except BaseException:
+            for hook in session.info.pop(ROLLBACK_HOOKS, []):
+                hook()
+            session.rollback()
+            raise
+        # A failure inside COMMIT may still have committed: files are kept, never deleted then.
+        session.info.pop(ROLLBACK_HOOKS, None)
+        session.commit()
+    finally:
+        session.close()

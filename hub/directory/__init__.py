@@ -1,0 +1,1 @@
+"""The member-unit directory: which units exist, what they do, how tasks reach them."""

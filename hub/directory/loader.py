@@ -1,0 +1,161 @@
+"""Models of the member-unit directory and its loader (TOML, validated with pydantic; no database)."""
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, ValidationError, model_validator
+
+from hub.standard.codes import DEFAULT_LIMITS, FUNDS_CLASSES, ITEM_ACTIONS, Action, AssetClass
+
+BUNDLED_DIRECTORY = Path(__file__).with_name("units.toml")
+
+Code = Annotated[str, Field(pattern=r"^[a-z0-9-]{2,40}$")]
+ChannelKind = Literal["inbox", "http-push", "email", "folder"]
+Category = Literal[
+    "property", "vehicles", "funds", "insurance", "civil", "market", "tax",
+    "police", "social-security", "township", "oversight", "other",
+]  # fmt: skip
+
+
+class DirectoryError(Exception):
+    """The directory file cannot be read or is invalid; the message names file, entry and key."""
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InboxChannel(_Entry):
+    kind: Literal["inbox"] = "inbox"
+
+
+class HttpPushChannel(_Entry):
+    kind: Literal["http-push"]
+    url: AnyHttpUrl = Field(title="Endpoint", description="URL the hub POSTs tasks to.")
+    token_env: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        title="Token variable",
+        description="Name of the environment variable holding the bearer token (never the token itself).",
+    )
+    timeout_s: float = Field(10, gt=0, le=300, title="Timeout (s)")
+
+
+class EmailChannel(_Entry):
+    kind: Literal["email"]
+    to: list[EmailStr] = Field(min_length=1, title="Recipients", description="Addresses tasks are mailed to.")
+
+
+class FolderChannel(_Entry):
+    kind: Literal["folder"]
+    outbox: Path = Field(title="Outbox", description="Folder the hub writes task files into.")
+    inbox: Path = Field(title="Inbox", description="Folder the hub reads receipt files from.")
+
+
+Channel = Annotated[
+    InboxChannel | HttpPushChannel | EmailChannel | FolderChannel, Field(discriminator="kind")
+]
+
+
+class Contacts(_Entry):
+    staff: list[EmailStr] = Field(min_length=1)
+    supervisor: EmailStr
+
+
+class UnitEntry(_Entry):
+    code: Code
+    name: str = Field(min_length=1)
+    category: Category
+    actions: list[Action] = Field(min_length=1)
+    asset_classes: list[AssetClass] = []
+    limits: dict[Action, Annotated[int, Field(ge=1)]] = {}
+    contacts: Contacts
+    channel: Channel = Field(default_factory=InboxChannel)
+    fallback: list[ChannelKind] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "UnitEntry":
+        for key in ("actions", "asset_classes", "fallback"):
+            values = getattr(self, key)
+            if dupes := sorted({str(v) for v in values if values.count(v) > 1}):
+                raise ValueError(f"{key}: duplicate {', '.join(dupes)}")
+        if extra := [str(a) for a in self.limits if a not in self.actions]:
+            raise ValueError(f"limits: {', '.join(extra)} not among the unit's actions")
+        if ITEM_ACTIONS & set(self.actions) and not self.asset_classes:
+            raise ValueError("asset_classes: required for a unit that controls property")
+        if Action.DEDUCT in self.actions and not FUNDS_CLASSES & set(self.asset_classes):
+            raise ValueError("asset_classes: DEDUCT needs DEPOSIT, FUND_ACCOUNT or INSURANCE_POLICY")
+        if self.channel.kind in self.fallback:
+            raise ValueError(f"fallback: repeats the primary channel kind {self.channel.kind!r}")
+        return self
+
+    def limit(self, action: Action) -> int:
+        """Working days the unit has for `action`: its own limit, else the default."""
+        if action not in self.actions:
+            raise ValueError(f"unit {self.code!r} does not perform {action}")
+        return self.limits.get(action, DEFAULT_LIMITS[action])
+
+
+class CourtEntry(_Entry):
+    code: str = Field(pattern=r"^[A-Z0-9]{2,16}$")
+    name: str = Field(min_length=1)
+    supervisor: EmailStr
+
+
+class Directory(_Entry):
+    courts: list[CourtEntry] = Field(min_length=1)
+    units: list[UnitEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> "Directory":
+        for section in ("courts", "units"):
+            seen: dict[str, int] = {}
+            for i, entry in enumerate(getattr(self, section)):
+                if (first := seen.setdefault(entry.code, i)) != i:
+                    where = f"{section[:-1]} {entry.code!r} ({section}[{i}])"
+                    raise ValueError(f"{where}: code: duplicate of {section}[{first}]")
+        return self
+
+    def unit(self, code: str) -> UnitEntry | None:
+        return next((u for u in self.units if u.code == code), None)
+
+    def capable(self, action: Action) -> list[UnitEntry]:
+        return [u for u in self.units if action in u.actions]
+
+
+def _describe(data: Any, error: Any) -> str:
+    """One error as "unit 'code' (units[i]): key.path: message (got value)"."""
+    loc, where = error["loc"], ""
+    if len(loc) >= 2 and loc[0] in ("units", "courts") and isinstance(loc[1], int):
+        entries = data.get(loc[0])
+        entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
+        code = entry.get("code") if isinstance(entry, dict) else None
+        where = f"{loc[0][:-1]} {code!r} ({loc[0]}[{loc[1]}]): " if code else f"{loc[0]}[{loc[1]}]: "
+        loc = loc[2:]
+    # Drop the tag pydantic inserts after a discriminated union and the marker of a bad dict key.
+    tags = get_args(ChannelKind)
+    parts = [
+        p for i, p in enumerate(loc) if p != "[key]" and not (i and loc[i - 1] == "channel" and p in tags)
+    ]
+    key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in parts).replace(".[", "[")
+    msg = error["msg"].removeprefix("Value error, ")
+    msg = msg[:1].lower() + msg[1:] if msg[1:2].islower() else msg
+    got = f" (got {error['input']!r})" if isinstance(error.get("input"), str | int | float) else ""
+    return f"{where}{key + ': ' if key else ''}{msg}{got}"
+
+
+def load_directory(path: Path) -> Directory:
+    """Read and validate a directory file; any problem raises DirectoryError."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise DirectoryError(f"{path}: TOML syntax error: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DirectoryError(f"{path}: cannot read: {exc}") from exc
+    try:
+        return Directory.model_validate(data)
+    except ValidationError as exc:
+        lines = [_describe(data, error) for error in exc.errors()]
+        detail = lines[0] if len(lines) == 1 else f"{len(lines)} errors:\n  " + "\n  ".join(lines)
+        raise DirectoryError(f"{path}: {detail}") from exc

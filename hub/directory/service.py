@@ -1,0 +1,66 @@
+"""The directory in the database: courts and units as loaded from the directory file."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.audit import record
+from hub.config import Settings
+from hub.directory.loader import BUNDLED_DIRECTORY, Directory, load_directory
+from hub.models import Court, Unit
+from hub.standard.codes import DEFAULT_LIMITS, Action
+
+
+def configured_directory(settings: Settings) -> Directory:
+    return load_directory(settings.directory or BUNDLED_DIRECTORY)
+
+
+def sync_directory(session: Session, *, directory: Directory, actor: str = "system") -> list[str]:
+    """Make the courts and units tables say what the file says; units no longer listed become inactive.
+
+    Returns the codes of units that changed, and records the change in the audit log.
+    """
+    for entry in directory.courts:
+        court = session.get(Court, entry.code) or Court(code=entry.code)
+        court.name, court.supervisor_email = entry.name, str(entry.supervisor)
+        session.add(court)
+    existing = {unit.code: unit for unit in session.execute(select(Unit)).scalars()}
+    changed = []
+    for entry in directory.units:
+        values = {
+            "name": entry.name,
+            "category": entry.category,
+            "actions": [str(a) for a in entry.actions],
+            "asset_classes": [str(a) for a in entry.asset_classes],
+            "limits": {str(a): entry.limit(a) for a in entry.actions},
+            "contacts": entry.contacts.model_dump(mode="json"),
+            "channel": entry.channel.model_dump(mode="json"),
+            "fallback": list(entry.fallback),
+            "active": True,
+        }
+        unit = existing.pop(entry.code, None)
+        if unit is None:
+            session.add(Unit(code=entry.code, **values))
+            changed.append(entry.code)
+        elif any(getattr(unit, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(unit, key, value)
+            changed.append(entry.code)
+    for unit in existing.values():
+        if unit.active:
+            unit.active = False
+            changed.append(unit.code)
+    session.flush()
+    if changed:
+        record(
+            session,
+            actor=actor,
+            kind="directory.synced",
+            entity="directory",
+            entity_id="units",
+            data={"changed": changed},
+        )
+    return changed
+
+
+def unit_limit(unit: Unit, action: Action) -> int:
+    return int(unit.limits.get(str(action), DEFAULT_LIMITS[action]))

@@ -1,0 +1,27 @@
+"""All ORM models, so that Alembic sees every table."""
+
+from hub.models.base import Base
+from hub.models.directory import ApiToken, Court, Unit, User
+from hub.models.exchange import Control, FoundAsset, Item, Receipt, ReceiptFile, Request, RequestFile, Task
+from hub.models.store import AuditEvent, AuditHead, Blob, CalendarDay, CalendarYear
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Blob",
+    "CalendarDay",
+    "CalendarYear",
+    "Control",
+    "Court",
+    "FoundAsset",
+    "Item",
+    "Receipt",
+    "ReceiptFile",
+    "Request",
+    "RequestFile",
+    "Task",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,65 @@
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import func, select
+
+from hub.deps import HubDep, PrincipalDep, SessionDep, SubmissionDep
+from hub.models import Request, Task
+from hub.requests.schemas import Page, RequestOut
+from hub.requests.service import submit_request
+from hub.tasks.service import scope_requests, visible_request
+
+router = APIRouter(prefix="/api/v1", tags=["requests"])
+
+SUBMIT_DOC = """Submit an AssistanceRequest (docs/STANDARD.md).
+
+The body is the XML (application/xml), or multipart/form-data with a part `document` holding the XML
+and a part `files` for each listed document, named as the document lists it. A file already stored by
+the hub (same sha256) need not be sent again.
+
+201 with the request and one task per unit; the same RequestNo with the same content again: 200 with
+the same body; the same RequestNo with other content: 409. Every refusal leaves nothing stored.
+"""
+
+
+@router.post("/requests", response_model=RequestOut, status_code=201, description=SUBMIT_DOC)
+def post_request(
+    submission: SubmissionDep, hub: HubDep, session: SessionDep, principal: PrincipalDep, response: Response
+) -> RequestOut:
+    request, created = submit_request(
+        session, settings=hub.settings, blobs=hub.blobs, principal=principal, submission=submission
+    )
+    if not created:
+        response.status_code = 200
+    return RequestOut.of(request)
+
+
+@router.get("/requests/{request_id}", response_model=RequestOut)
+def get_request(request_id: int, session: SessionDep, principal: PrincipalDep) -> RequestOut:
+    return RequestOut.of(visible_request(session, principal=principal, request_id=request_id))
+
+
+@router.get("/requests", response_model=Page[RequestOut])
+def list_requests(
+    session: SessionDep,
+    principal: PrincipalDep,
+    status: Literal["open", "done", "cancelled"] | None = None,
+    unit: Annotated[str | None, Query(description="Only requests with a task for this unit.")] = None,
+    case_no: Annotated[str | None, Query(description="Case number (案号), exact.")] = None,
+    action: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[RequestOut]:
+    """The requests the caller may see, newest first."""
+    query = scope_requests(select(Request), principal)
+    if status:
+        query = query.where(Request.status == status)
+    if unit:
+        query = query.where(Request.id.in_(select(Task.request_id).where(Task.unit_code == unit)))
+    if case_no:
+        query = query.where(Request.case_no == case_no)
+    if action:
+        query = query.where(Request.action == action.upper())
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(query.order_by(Request.id.desc()).limit(limit).offset(offset)).scalars()
+    return Page(items=[RequestOut.of(r) for r in rows], total=total, limit=limit, offset=offset)

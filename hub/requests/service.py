@@ -1,0 +1,261 @@
+"""Receiving a request: check it against the standard and the hub's state, store it, fan it out into tasks."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.audit import record
+from hub.auth.service import Principal
+from hub.blobs import BlobStore, sha256_hex
+from hub.calendar.service import load_calendar
+from hub.clock import now, today_shanghai
+from hub.config import Settings
+from hub.directory.service import unit_limit
+from hub.errors import Conflict, Forbidden, Invalid
+from hub.models import Blob, Control, Item, Request, RequestFile, Task, Unit
+from hub.standard.codes import Action
+from hub.standard.documents import AssistanceRequest, RequestItem
+from hub.standard.rules import attached_problems, inspect
+from hub.standard.xml import Problem
+from hub.tasks.service import serve_task
+
+
+@dataclass
+class Submission:
+    """A document as it arrived, with the files sent beside it (file name -> bytes)."""
+
+    document: bytes
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+def _problem(pos, message: str) -> Problem:
+    return Problem(pos.line, pos.path, message)
+
+
+def _resolve_targets(session: Session, request: AssistanceRequest) -> tuple[list[Unit], list[Problem]]:
+    action, where = request.action, request.pos["Targets"]
+    if request.all_capable:
+        units = [
+            unit
+            for unit in session.execute(
+                select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)
+            ).scalars()
+            if str(action) in unit.actions
+        ]
+        if not units:
+            return [], [_problem(where, f"no active unit performs {action}")]
+        return units, []
+    found = {u.code: u for u in session.execute(select(Unit).where(Unit.code.in_(request.targets))).scalars()}
+    problems, units = [], []
+    for code in request.targets:
+        unit = found.get(code)
+        if unit is None:
+            problems.append(_problem(where, f"unit {code} is not in the directory (see GET /api/v1/units)"))
+        elif not unit.active:
+            problems.append(_problem(where, f"unit {code} ({unit.name}) is no longer active"))
+        elif str(action) not in unit.actions:
+            problems.append(
+                _problem(
+                    where,
+                    f"unit {code} ({unit.name}) does not perform {action}; it performs {', '.join(unit.actions)}",
+                )
+            )
+        else:
+            units.append(unit)
+    return units, problems
+
+
+def _original_control(
+    session: Session, *, court_code: str, action: Action, item: RequestItem, unit_codes: set[str]
+) -> tuple[Control | None, Problem | None]:
+    """The control a RENEW or RELEASE item refers to, checked against its state."""
+    original = item.original
+    query = (
+        select(Control)
+        .join(Request, Request.id == Control.request_id)
+        .where(
+            Control.court_code == court_code,
+            Request.request_no == original.request_no,
+            Control.unit_code.in_(unit_codes),
+            Control.asset_id == item.asset_id,
+        )
+    )
+    if original.registration_no:
+        query = query.where(Control.registration_no == original.registration_no)
+    candidates = session.execute(query).scalars().all()
+    label = f"request {original.request_no}" + (
+        f", registration {original.registration_no}" if original.registration_no else ""
+    )
+    if not candidates:
+        return None, _problem(original.pos, f"no control on {item.asset_id} from {label} is known to the hub")
+    if len(candidates) > 1:
+        return None, _problem(original.pos, f"{label} names several controls: give its registrationNo")
+    control = candidates[0]
+    if action is Action.RELEASE:
+        if control.status not in ("ACTIVE", "WAITLISTED"):
+            return None, _problem(
+                original.pos,
+                f"the control {label} is {control.status}: only ACTIVE or WAITLISTED can be released",
+            )
+        return control, None
+    if control.status != "ACTIVE":
+        return None, _problem(
+            original.pos, f"the control {label} is {control.status}: only an ACTIVE control can be renewed"
+        )
+    if control.period_end is None:
+        return None, _problem(original.pos, f"the control {label} has no registered end date to renew from")
+    if today_shanghai() > control.period_end:
+        return None, _problem(
+            original.pos, f"the control {label} ended on {control.period_end}: a renewal must be filed before"
+        )
+    expected_start = control.period_end + timedelta(days=1)
+    if item.period is not None and item.period.start != expected_start:
+        return None, _problem(
+            item.period.pos,
+            f"the renewed period starts the day after the old end ({control.period_end}): start must be {expected_start}",
+        )
+    return control, None
+
+
+def find_request(session: Session, *, court_code: str, request_no: str) -> Request | None:
+    return session.execute(
+        select(Request).where(Request.court_code == court_code, Request.request_no == request_no)
+    ).scalar_one_or_none()
+
+
+def submit_request(
+    session: Session, *, settings: Settings, blobs: BlobStore, principal: Principal, submission: Submission
+) -> tuple[Request, bool]:
+    """Accept a request: returns it and whether it is new (False: the same RequestNo and content again).
+
+    Raises DocumentError/Invalid for a breach of the standard, Forbidden for another court's request,
+    Conflict for a RequestNo already used with other content. Flushes, never commits.
+    """
+    inspected = inspect(
+        submission.document,
+        expect="request",
+        max_bytes=settings.max_document_bytes,
+        fund_account_years=settings.fund_account_period_years,
+    )
+    document = inspected.request
+    if not principal.is_court or principal.role != "officer":
+        raise Forbidden("Only an enforcement officer of a court can submit requests.")
+    if document.court_code != principal.court_code:
+        raise Forbidden(
+            f"The request is from court {document.court_code}; you can submit for your court {principal.court_code} only.",
+        )
+
+    digest = sha256_hex(submission.document)
+    existing = find_request(session, court_code=document.court_code, request_no=document.request_no)
+    if existing is not None:
+        if existing.document_sha256 == digest:
+            return existing, False
+        raise Conflict(
+            f"RequestNo {document.request_no} was already used for another document. "
+            "Send the same document to repeat it, or use a new RequestNo.",
+            code="request_no_conflict",
+        )
+
+    units, problems = _resolve_targets(session, document)
+    stored = set(
+        session.execute(
+            select(Blob.sha256).where(Blob.sha256.in_([d.sha256 for d in document.documents]))
+        ).scalars()
+    )
+    problems += attached_problems(document.documents, submission.files, stored=stored)
+    originals: list[Control | None] = []
+    for item in document.items:
+        control = None
+        if item.original is not None:
+            control, problem = _original_control(
+                session,
+                court_code=document.court_code,
+                action=document.action,
+                item=item,
+                unit_codes={u.code for u in units},
+            )
+            if problem:
+                problems.append(problem)
+        originals.append(control)
+    if problems:
+        raise Invalid(f"The request was refused: {problems[0].path}: {problems[0].message}", details=problems)
+
+    received = now()
+    blobs.put(session, submission.document)
+    for ref in document.documents:
+        if ref.filename in submission.files:
+            blobs.put(session, submission.files[ref.filename])
+    request = Request(
+        court_code=document.court_code,
+        request_no=document.request_no,
+        action=str(document.action),
+        status="open",
+        case_no=document.case_no,
+        issued_at=document.issued_at,
+        received_at=received,
+        officer_name=document.officer_name,
+        officer_credential_no=document.officer_credential_no,
+        subject_kind=str(document.subject.kind),
+        subject_name=document.subject.name,
+        subject_id_type=str(document.subject.id_type),
+        subject_id_number=document.subject.id_number,
+        all_capable=document.all_capable,
+        submitted_by=principal.user_id,
+        document_sha256=digest,
+    )
+    session.add(request)
+    session.flush()
+    session.add_all(
+        RequestFile(request_id=request.id, type=ref.type, filename=ref.filename, sha256=ref.sha256)
+        for ref in document.documents
+    )
+    for position, (item, control) in enumerate(zip(document.items, originals, strict=True), start=1):
+        session.add(
+            Item(
+                request_id=request.id,
+                position=position,
+                asset_class=str(item.asset_class),
+                asset_id=item.asset_id,
+                description=item.description,
+                amount=item.amount.amount if item.amount else None,
+                currency=item.amount.currency if item.amount else None,
+                period_start=item.period.start if item.period else None,
+                period_end=item.period.end if item.period else None,
+                flexible_custodian=item.flexible_custodian,
+                flexible_use=item.flexible_use,
+                original_request_no=item.original.request_no if item.original else None,
+                original_registration_no=item.original.registration_no if item.original else None,
+                original_control_id=control.id if control else None,
+            )
+        )
+    record(
+        session,
+        actor=principal.actor,
+        kind="request.received",
+        entity="request",
+        entity_id=request.id,
+        data={
+            "court": request.court_code,
+            "request_no": request.request_no,
+            "action": request.action,
+            "document_sha256": digest,
+            "files": {r.filename: r.sha256 for r in document.documents},
+            "units": [u.code for u in units],
+        },
+    )
+    calendar = load_calendar(session)
+    for unit in units:
+        task = Task(
+            request_id=request.id,
+            unit_code=unit.code,
+            status="created",
+            limit_days=unit_limit(unit, document.action),
+            created_at=received,
+        )
+        session.add(task)
+        session.flush()
+        serve_task(session, task=task, calendar=calendar, channel="inbox", at=received)
+    session.flush()
+    return request, True

@@ -1,0 +1,170 @@
+"""The code lists of docs/STANDARD.md and docs/DOMAIN.md, fixed by the standard."""
+
+from datetime import date
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    QUERY = "QUERY"
+    SEAL = "SEAL"
+    SEIZE = "SEIZE"
+    FREEZE = "FREEZE"
+    DEDUCT = "DEDUCT"
+    RENEW = "RENEW"
+    RELEASE = "RELEASE"
+    LOCATE_PERSON = "LOCATE_PERSON"
+    CREDIT_NOTICE = "CREDIT_NOTICE"
+
+
+class SubjectKind(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+
+
+class IdType(StrEnum):
+    RESIDENT_ID = "RESIDENT_ID"
+    USCC = "USCC"
+    PASSPORT = "PASSPORT"
+    OTHER = "OTHER"
+
+
+class AssetClass(StrEnum):
+    REAL_ESTATE = "REAL_ESTATE"
+    VEHICLE = "VEHICLE"
+    FUND_ACCOUNT = "FUND_ACCOUNT"
+    INSURANCE_POLICY = "INSURANCE_POLICY"
+    EQUITY = "EQUITY"
+    DEPOSIT = "DEPOSIT"
+    FOREST_RIGHT = "FOREST_RIGHT"
+    LAND_RIGHT = "LAND_RIGHT"
+    MOVABLE = "MOVABLE"
+    OTHER = "OTHER"
+
+
+class DocumentType(StrEnum):
+    RULING = "RULING"
+    NOTICE = "NOTICE"
+    OTHER = "OTHER"
+
+
+class Outcome(StrEnum):
+    FOUND = "FOUND"
+    NOT_FOUND = "NOT_FOUND"
+    INFO_MISMATCH = "INFO_MISMATCH"
+    CONTROLLED = "CONTROLLED"
+    PARTIAL = "PARTIAL"
+    WAITLISTED = "WAITLISTED"
+    UNABLE = "UNABLE"
+    RELEASED = "RELEASED"
+    LOCATED = "LOCATED"
+    NOT_LOCATED = "NOT_LOCATED"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    OBJECTED = "OBJECTED"
+
+
+class ReasonCode(StrEnum):
+    NO_SUCH_PROPERTY = "NO_SUCH_PROPERTY"
+    SUBJECT_NOT_FOUND = "SUBJECT_NOT_FOUND"
+    INFO_MISMATCH = "INFO_MISMATCH"
+    ALREADY_TRANSFERRED = "ALREADY_TRANSFERRED"
+    PRIOR_CONTROL_NOT_FOUND = "PRIOR_CONTROL_NOT_FOUND"
+    DOCUMENTS_INCOMPLETE = "DOCUMENTS_INCOMPLETE"
+    THIRD_PARTY_PROPERTY = "THIRD_PARTY_PROPERTY"
+    OUT_OF_JURISDICTION = "OUT_OF_JURISDICTION"
+    OTHER = "OTHER"
+
+
+class AssetStatus(StrEnum):
+    NORMAL = "NORMAL"
+    SEALED = "SEALED"
+    FROZEN = "FROZEN"
+    MORTGAGED = "MORTGAGED"
+    DISPUTED = "DISPUTED"
+    OTHER = "OTHER"
+
+
+class AttachmentType(StrEnum):
+    """Receipt attachments. STANDARD.md names SIGNED_RECEIPT; OBJECTION carries a written objection."""
+
+    SIGNED_RECEIPT = "SIGNED_RECEIPT"
+    OBJECTION = "OBJECTION"
+    OTHER = "OTHER"
+
+
+# Actions that put a control on property, and those that act on an existing one.
+CONTROL_ACTIONS = frozenset({Action.SEAL, Action.SEIZE, Action.FREEZE})
+ITEM_ACTIONS = frozenset(
+    {Action.SEAL, Action.SEIZE, Action.FREEZE, Action.DEDUCT, Action.RENEW, Action.RELEASE}
+)
+PERIOD_ACTIONS = frozenset({Action.SEAL, Action.SEIZE, Action.FREEZE, Action.RENEW})
+ORIGINAL_ACTIONS = frozenset({Action.RENEW, Action.RELEASE})
+ALL_CAPABLE_ACTIONS = frozenset({Action.QUERY, Action.LOCATE_PERSON, Action.CREDIT_NOTICE})
+FUNDS_CLASSES = frozenset({AssetClass.DEPOSIT, AssetClass.FUND_ACCOUNT, AssetClass.INSURANCE_POLICY})
+
+REQUIRED_DOCUMENTS: dict[Action, frozenset[DocumentType]] = {
+    action: frozenset({DocumentType.NOTICE})
+    if action in {Action.QUERY, Action.LOCATE_PERSON, Action.CREDIT_NOTICE}
+    else frozenset({DocumentType.RULING, DocumentType.NOTICE})
+    for action in Action
+}
+
+# Final outcomes allowed per action; OBJECTED is allowed for any final receipt,
+# ACKNOWLEDGED for any interim one (Final=false).
+FINAL_OUTCOMES: dict[Action, frozenset[Outcome]] = {
+    Action.QUERY: frozenset({Outcome.FOUND, Outcome.NOT_FOUND, Outcome.INFO_MISMATCH}),
+    Action.SEAL: frozenset(
+        {Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED, Outcome.UNABLE, Outcome.INFO_MISMATCH}
+    ),
+    Action.DEDUCT: frozenset({Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.UNABLE, Outcome.INFO_MISMATCH}),
+    Action.RELEASE: frozenset({Outcome.RELEASED, Outcome.UNABLE}),
+    Action.LOCATE_PERSON: frozenset({Outcome.LOCATED, Outcome.NOT_LOCATED}),
+    Action.CREDIT_NOTICE: frozenset({Outcome.ACKNOWLEDGED}),
+}
+FINAL_OUTCOMES[Action.SEIZE] = FINAL_OUTCOMES[Action.SEAL]
+FINAL_OUTCOMES[Action.FREEZE] = FINAL_OUTCOMES[Action.SEAL]
+FINAL_OUTCOMES[Action.RENEW] = FINAL_OUTCOMES[Action.DEDUCT]
+
+REASON_REQUIRED = frozenset({Outcome.UNABLE, Outcome.INFO_MISMATCH, Outcome.OBJECTED})
+
+# Default time limits in working days (DOMAIN.md), overridden per unit by the directory.
+DEFAULT_LIMITS: dict[Action, int] = {
+    Action.QUERY: 3,
+    Action.SEAL: 1,
+    Action.SEIZE: 1,
+    Action.FREEZE: 1,
+    Action.DEDUCT: 1,
+    Action.RENEW: 1,
+    Action.RELEASE: 1,
+    Action.LOCATE_PERSON: 5,
+    Action.CREDIT_NOTICE: 5,
+}
+
+# Longest control period (and each renewal) in years per asset class (民诉法解释 2022 Art. 485).
+# FUND_ACCOUNT is configurable (HUB_FUND_ACCOUNT_PERIOD_YEARS), default 1 year; OTHER is treated as
+# "other property rights".
+MAX_PERIOD_YEARS: dict[AssetClass, int] = {
+    AssetClass.DEPOSIT: 1,
+    AssetClass.FUND_ACCOUNT: 1,
+    AssetClass.VEHICLE: 2,
+    AssetClass.MOVABLE: 2,
+    AssetClass.REAL_ESTATE: 3,
+    AssetClass.EQUITY: 3,
+    AssetClass.FOREST_RIGHT: 3,
+    AssetClass.LAND_RIGHT: 3,
+    AssetClass.INSURANCE_POLICY: 3,
+    AssetClass.OTHER: 3,
+}
+
+
+def period_end(start: date, years: int) -> date:
+    """The last day of a period of `years` years from `start`: the day before the same date N years on.
+
+    Start 2026-11-27 for 1 year ends 2027-11-26; a start on 29 February counts from 1 March.
+    """
+    from datetime import timedelta
+
+    try:
+        same_day = start.replace(year=start.year + years)
+    except ValueError:  # 29 February into a common year
+        same_day = date(start.year + years, 3, 1)
+    return same_day - timedelta(days=1)

@@ -1,0 +1,243 @@
+"""The rules of STANDARD.md past the schema that need no database, and `inspect`, the whole check.
+
+Rules that need the hub's state (units, known controls, files) live in the services that apply them.
+"""
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from hub.standard import NS
+from hub.standard.codes import (
+    ALL_CAPABLE_ACTIONS,
+    FINAL_OUTCOMES,
+    FUNDS_CLASSES,
+    ITEM_ACTIONS,
+    MAX_PERIOD_YEARS,
+    ORIGINAL_ACTIONS,
+    PERIOD_ACTIONS,
+    REASON_REQUIRED,
+    REQUIRED_DOCUMENTS,
+    Action,
+    AssetClass,
+    IdType,
+    Outcome,
+    SubjectKind,
+    period_end,
+)
+from hub.standard.documents import (
+    AssistanceReceipt,
+    AssistanceRequest,
+    FileRef,
+    Period,
+    Pos,
+    read_receipt,
+    read_request,
+)
+from hub.standard.ids import resident_id_problem, uscc_problem
+from hub.standard.xml import DEFAULT_MAX_BYTES, DocumentError, Problem, parse, validate_schema
+
+ORGANIZATION_ID_TYPES = frozenset({IdType.USCC, IdType.OTHER})
+PERSON_ID_TYPES = frozenset({IdType.RESIDENT_ID, IdType.PASSPORT, IdType.OTHER})
+CONTROL_OUTCOMES = frozenset({Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED})
+
+
+def _at(pos: Pos, message: str) -> Problem:
+    return Problem(pos.line, pos.path, message)
+
+
+def max_years(asset_class: AssetClass, *, fund_account_years: int = 1) -> int:
+    if asset_class is AssetClass.FUND_ACCOUNT:
+        return fund_account_years
+    return MAX_PERIOD_YEARS[asset_class]
+
+
+def period_problems(period: Period, asset_class: AssetClass, *, fund_account_years: int = 1) -> list[Problem]:
+    if period.end < period.start:
+        return [_at(period.pos, f"the period ends ({period.end}) before it starts ({period.start})")]
+    years = max_years(asset_class, fund_account_years=fund_account_years)
+    longest = period_end(period.start, years)
+    if period.end > longest:
+        return [
+            _at(
+                period.pos,
+                f"a control on {asset_class} lasts at most {years} year(s): from {period.start} "
+                f"it must end by {longest}, not {period.end}",
+            )
+        ]
+    return []
+
+
+def _file_problems(files: list[FileRef], what: str) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for ref in files:
+        if ref.filename in seen:
+            problems.append(_at(ref.pos, f"the {what} file name {ref.filename} is listed twice"))
+        seen.add(ref.filename)
+    return problems
+
+
+def attached_problems(refs: list[FileRef], files: dict[str, bytes], *, stored: set[str]) -> list[Problem]:
+    """Each listed file must arrive with its sha256 (or be in the store already); nothing unlisted may come."""
+    from hub.blobs import sha256_hex
+
+    problems = []
+    listed = {ref.filename for ref in refs}
+    for ref in refs:
+        data = files.get(ref.filename)
+        if data is None:
+            if ref.sha256 not in stored:
+                problems.append(_at(ref.pos, f"the file {ref.filename} is listed but was not sent"))
+        elif (actual := sha256_hex(data)) != ref.sha256:
+            problems.append(
+                _at(ref.pos, f"the file {ref.filename} has sha256 {actual}, not the {ref.sha256} listed")
+            )
+    for name in sorted(set(files) - listed):
+        problems.append(Problem(None, "/", f"the file {name} was sent but is not listed in the document"))
+    return problems
+
+
+def request_problems(request: AssistanceRequest, *, fund_account_years: int = 1) -> list[Problem]:
+    """Every breach of the request rules that the document alone can show."""
+    problems: list[Problem] = []
+    action, subject = request.action, request.subject
+
+    if subject.id_type is IdType.RESIDENT_ID and (why := resident_id_problem(subject.id_number)):
+        problems.append(_at(subject.pos, f"IdNumber {subject.id_number}: {why}"))
+    if subject.id_type is IdType.USCC and (why := uscc_problem(subject.id_number)):
+        problems.append(_at(subject.pos, f"IdNumber {subject.id_number}: {why}"))
+    allowed = PERSON_ID_TYPES if subject.kind is SubjectKind.PERSON else ORGANIZATION_ID_TYPES
+    if subject.id_type not in allowed:
+        problems.append(
+            _at(subject.pos, f"a subject of kind {subject.kind} cannot have IdType {subject.id_type}")
+        )
+
+    targets = request.pos["Targets"]
+    if request.all_capable and action not in ALL_CAPABLE_ACTIONS:
+        problems.append(
+            _at(targets, f"<AllCapable/> is only for QUERY, LOCATE_PERSON and CREDIT_NOTICE, not {action}")
+        )
+    duplicates = sorted({code for code in request.targets if request.targets.count(code) > 1})
+    if duplicates:
+        problems.append(_at(targets, f"unit(s) listed twice: {', '.join(duplicates)}"))
+
+    if action in ITEM_ACTIONS and not request.items:
+        problems.append(_at(request.pos["Action"], f"{action} needs <Items> with at least one <Item>"))
+    if action not in ITEM_ACTIONS and request.items:
+        problems.append(_at(request.pos["Items"], f"{action} takes no <Items>"))
+    for item in request.items:
+        problems += _item_problems(action, item, fund_account_years=fund_account_years)
+
+    listed = {ref.type for ref in request.documents}
+    missing = sorted(REQUIRED_DOCUMENTS[action] - listed)
+    if missing:
+        problems.append(
+            _at(request.pos["Documents"], f"{action} needs a document of type {' and '.join(missing)}")
+        )
+    return problems + _file_problems(request.documents, "document")
+
+
+def _item_problems(action: Action, item, *, fund_account_years: int) -> list[Problem]:
+    problems = []
+    if action in PERIOD_ACTIONS:
+        if item.period is None:
+            problems.append(_at(item.pos, f"{action} needs a <Period start=.. end=..> on every item"))
+        else:
+            problems += period_problems(item.period, item.asset_class, fund_account_years=fund_account_years)
+    elif item.period is not None:
+        problems.append(
+            _at(item.period.pos, f"{action} takes no <Period>: only SEAL, SEIZE, FREEZE, RENEW do")
+        )
+    if item.amount is not None and item.amount.amount <= 0:
+        problems.append(_at(item.amount.pos, f"the amount must be more than 0, not {item.amount.amount}"))
+    if action in (Action.FREEZE, Action.DEDUCT) and item.asset_class in FUNDS_CLASSES and item.amount is None:
+        problems.append(_at(item.pos, f"{action} of {item.asset_class} needs an <Amount>"))
+    if action in ORIGINAL_ACTIONS and item.original is None:
+        problems.append(
+            _at(item.pos, f"{action} needs <Original requestNo=.. registrationNo=..> naming the control")
+        )
+    if action not in ORIGINAL_ACTIONS and item.original is not None:
+        problems.append(_at(item.original.pos, f"{action} takes no <Original>: only RENEW and RELEASE do"))
+    if item.flexible_custodian is not None and action not in (Action.SEAL, Action.SEIZE):
+        problems.append(_at(item.pos, f"<Flexible> (活封) is for SEAL and SEIZE only, not {action}"))
+    return problems
+
+
+def receipt_problems(receipt: AssistanceReceipt, *, action: Action | None = None) -> list[Problem]:
+    """Every breach of the receipt rules; those that depend on the request's action only when it is given."""
+    problems: list[Problem] = []
+    outcome, where = receipt.outcome, receipt.pos["Outcome"]
+    if not receipt.final and outcome is not Outcome.ACKNOWLEDGED:
+        problems.append(
+            _at(where, f"an interim receipt (Final false) has Outcome ACKNOWLEDGED, not {outcome}")
+        )
+    if receipt.final and action is not None and outcome is not Outcome.OBJECTED:
+        allowed = FINAL_OUTCOMES[action]
+        if outcome not in allowed:
+            problems.append(
+                _at(
+                    where,
+                    f"Outcome {outcome} is not an answer to {action}: use one of {', '.join(sorted(allowed))}",
+                )
+            )
+    if outcome in REASON_REQUIRED and receipt.reason_code is None:
+        problems.append(_at(where, f"Outcome {outcome} needs a <Reason code=..> saying why"))
+    if outcome is Outcome.FOUND and not receipt.assets:
+        problems.append(_at(where, "Outcome FOUND needs at least one <Asset> in <Results>"))
+    if outcome is Outcome.NOT_FOUND and receipt.assets:
+        problems.append(_at(receipt.pos["Results"], "Outcome NOT_FOUND cannot list assets"))
+    if outcome in CONTROL_OUTCOMES and not receipt.controls:
+        problems.append(_at(where, f"Outcome {outcome} needs a <Control> for each item acted on"))
+    for control in receipt.controls:
+        if outcome is Outcome.WAITLISTED and control.queue_position is None:
+            problems.append(_at(control.pos, "a WAITLISTED control needs its <QueuePosition>"))
+        if outcome is not Outcome.WAITLISTED and control.queue_position is not None:
+            problems.append(_at(control.pos, f"<QueuePosition> is for WAITLISTED only, not {outcome}"))
+        if outcome in CONTROL_OUTCOMES | {Outcome.RELEASED} and not control.registration_no:
+            problems.append(_at(control.pos, "a control result needs its <RegistrationNo>"))
+        if control.period is not None and control.period.end < control.period.start:
+            problems.append(_at(control.period.pos, "the period ends before it starts"))
+    return problems + _file_problems(receipt.attachments, "attachment")
+
+
+@dataclass(frozen=True)
+class Inspected:
+    kind: str  # "request" | "receipt"
+    tree: etree._ElementTree
+    request: AssistanceRequest | None = None
+    receipt: AssistanceReceipt | None = None
+
+
+ROOTS = {f"{{{NS}}}AssistanceRequest": "request", f"{{{NS}}}AssistanceReceipt": "receipt"}
+
+
+def inspect(
+    data: bytes, *, expect: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES, fund_account_years: int = 1
+) -> Inspected:
+    """Parse, validate against the XSD and apply the document rules; raise DocumentError with every problem."""
+    tree = parse(data, max_bytes=max_bytes)
+    root = tree.getroot()
+    kind = ROOTS.get(root.tag)
+    if kind is None or (expect is not None and kind != expect):
+        wanted = {"request": "AssistanceRequest", "receipt": "AssistanceReceipt"}.get(
+            expect or "", "AssistanceRequest or AssistanceReceipt"
+        )
+        raise DocumentError(
+            [
+                Problem(
+                    root.sourceline, "/" + etree.QName(root).localname, f"expected {wanted} in namespace {NS}"
+                )
+            ]
+        )
+    if problems := validate_schema(tree):
+        raise DocumentError(problems)
+    if kind == "request":
+        request = read_request(tree)
+        if problems := request_problems(request, fund_account_years=fund_account_years):
+            raise DocumentError(problems)
+        return Inspected(kind, tree, request=request)
+    receipt = read_receipt(tree)
+    if problems := receipt_problems(receipt):
+        raise DocumentError(problems)
+    return Inspected(kind, tree, receipt=receipt)

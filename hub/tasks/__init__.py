@@ -1,0 +1,1 @@
+"""Tasks: what one member unit must do for one request, and when."""

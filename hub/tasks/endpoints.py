@@ -1,0 +1,110 @@
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from hub.controls.schemas import ControlOut
+from hub.deps import HubDep, PrincipalDep, SessionDep, SubmissionDep
+from hub.errors import NotFound
+from hub.requests.schemas import Page, TaskDetailOut, TaskOut
+from hub.tasks.service import unit_tasks, visible_task
+from receipts.service import submit_receipt
+
+router = APIRouter(prefix="/api/v1", tags=["tasks"])
+
+
+@router.get("/units/{unit_code}/tasks", response_model=Page[TaskDetailOut])
+def get_unit_tasks(
+    unit_code: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    status: Annotated[
+        Literal["open", "closed", "created", "served", "acknowledged", "completed", "objected", "cancelled"]
+        | None,
+        Query(description="open: not yet answered finally; closed: answered or cancelled."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[TaskDetailOut]:
+    """The pull channel: a unit's tasks, soonest due first."""
+    rows, total = unit_tasks(
+        session, principal=principal, unit_code=unit_code, status=status, limit=limit, offset=offset
+    )
+    return Page(items=[TaskDetailOut.of(t) for t in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/tasks/{task_id}", response_model=TaskDetailOut)
+def get_task(task_id: int, session: SessionDep, principal: PrincipalDep) -> TaskDetailOut:
+    return TaskDetailOut.of(visible_task(session, principal=principal, task_id=task_id))
+
+
+@router.get("/tasks/{task_id}/document", response_class=Response)
+def get_task_document(task_id: int, session: SessionDep, principal: PrincipalDep, hub: HubDep) -> Response:
+    """The request XML exactly as the court sent it."""
+    task = visible_task(session, principal=principal, task_id=task_id)
+    data = hub.blobs.read(task.request.document_sha256)
+    return Response(
+        data, media_type="application/xml", headers={"X-Content-SHA256": task.request.document_sha256}
+    )
+
+
+@router.get("/tasks/{task_id}/files/{filename}", response_class=Response)
+def get_task_file(
+    task_id: int, filename: str, session: SessionDep, principal: PrincipalDep, hub: HubDep
+) -> Response:
+    """A document listed in the request (ruling, notice), byte for byte."""
+    task = visible_task(session, principal=principal, task_id=task_id)
+    ref = next((f for f in task.request.files if f.filename == filename), None)
+    if ref is None:
+        raise NotFound(f"Request {task.request.request_no} lists no file named {filename}.")
+    return Response(
+        hub.blobs.read(ref.sha256),
+        media_type="application/octet-stream",
+        headers={
+            "X-Content-SHA256": ref.sha256,
+            "Content-Disposition": f"attachment; filename*=UTF-8''{filename}",
+        },
+    )
+
+
+class ReceiptOut(BaseModel):
+    receipt_id: int
+    receipt_no: str
+    outcome: str
+    final: bool
+    task: TaskOut
+    controls: list[ControlOut]
+
+
+@router.post("/tasks/{task_id}/receipts", response_model=ReceiptOut, status_code=201)
+def post_receipt(
+    task_id: int,
+    submission: SubmissionDep,
+    hub: HubDep,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+) -> ReceiptOut:
+    """Answer a task with an AssistanceReceipt: the XML, or multipart with `document` and `files` parts.
+
+    201 with the task's new state and the controls the receipt created or changed. The same ReceiptNo
+    with the same content again: 200 with the same body; with other content: 409; a closed task: 409.
+    """
+    applied = submit_receipt(
+        session,
+        settings=hub.settings,
+        blobs=hub.blobs,
+        principal=principal,
+        task_id=task_id,
+        submission=submission,
+    )
+    if not applied.created:
+        response.status_code = 200
+    return ReceiptOut(
+        receipt_id=applied.receipt.id,
+        receipt_no=applied.receipt.receipt_no,
+        outcome=applied.receipt.outcome,
+        final=applied.receipt.final,
+        task=TaskOut.of(applied.task),
+        controls=[ControlOut.of(c) for c in applied.controls],
+    )

@@ -1,0 +1,310 @@
+"""Applying a unit's receipt (回执) to its task, and to the controls it creates or changes."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.audit import record
+from hub.auth.service import Principal
+from hub.blobs import BlobStore, sha256_hex
+from hub.clock import now
+from hub.config import Settings
+from hub.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.models import Blob, Control, FoundAsset, Item, Receipt, ReceiptFile, Task
+from hub.requests.service import Submission
+from hub.standard.codes import CONTROL_ACTIONS, Action, Outcome
+from hub.standard.documents import AssistanceReceipt, ControlResult
+from hub.standard.rules import attached_problems, inspect, receipt_problems
+from hub.standard.xml import Problem
+from hub.tasks.service import CLOSED_STATES, request_status
+
+# A receipt on a closed task may only report a later change of a control it created (STANDARD.md).
+STATE_CHANGES = {
+    Outcome.CONTROLLED: ({"WAITLISTED"}, "ACTIVE"),
+    Outcome.RELEASED: ({"ACTIVE", "WAITLISTED"}, "RELEASED"),
+    Outcome.UNABLE: ({"WAITLISTED"}, "LAPSED"),
+}
+
+
+@dataclass
+class Applied:
+    receipt: Receipt
+    task: Task
+    controls: list[Control]
+    created: bool
+
+
+def _at(pos, message: str) -> Problem:
+    return Problem(pos.line, pos.path, message)
+
+
+def _item_for(items: list[Item], result: ControlResult) -> Item | None:
+    for item in items:
+        if item.asset_id == result.asset_id and item.asset_class == str(result.asset_class):
+            return item
+    return None
+
+
+def _controls_of(session: Session, receipt: Receipt) -> list[Control]:
+    return list(
+        session.execute(
+            select(Control)
+            .where((Control.receipt_id == receipt.id) | (Control.task_id == receipt.task_id))
+            .order_by(Control.id)
+        ).scalars()
+    )
+
+
+def _plan_new_controls(
+    document: AssistanceReceipt, action: Action, items: list[Item]
+) -> tuple[list[tuple[ControlResult, Item]], list[Problem]]:
+    if document.outcome not in (Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED):
+        return [], []
+    if action not in CONTROL_ACTIONS | {Action.RENEW}:
+        return [], []
+    plan, problems = [], []
+    for result in document.controls:
+        item = _item_for(items, result)
+        if item is None:
+            problems.append(
+                _at(result.pos, f"{result.asset_class} {result.asset_id} is not an item of the request")
+            )
+        else:
+            plan.append((result, item))
+    return plan, problems
+
+
+def _state_report(
+    session: Session, document: AssistanceReceipt, task: Task
+) -> tuple[list[tuple[Control, str]], list[Problem]]:
+    change = STATE_CHANGES.get(document.outcome)
+    if not document.final or change is None or not document.controls:
+        raise Conflict(
+            f"Task {task.id} is already {task.status}. A further receipt may only report a change of a control "
+            "it created (WAITLISTED to CONTROLLED, RELEASED, or UNABLE for a waiting control that lapsed).",
+            code="task_closed",
+        )
+    allowed_from, to = change
+    changes, problems = [], []
+    for result in document.controls:
+        control = session.execute(
+            select(Control).where(
+                Control.task_id == task.id, Control.registration_no == result.registration_no
+            )
+        ).scalar_one_or_none()
+        if control is None:
+            problems.append(
+                _at(result.pos, f"task {task.id} has no control with RegistrationNo {result.registration_no}")
+            )
+        elif control.status not in allowed_from:
+            problems.append(
+                _at(
+                    result.pos, f"control {result.registration_no} is {control.status}; it cannot become {to}"
+                )
+            )
+        else:
+            changes.append((control, to))
+    return changes, problems
+
+
+def submit_receipt(
+    session: Session,
+    *,
+    settings: Settings,
+    blobs: BlobStore,
+    principal: Principal,
+    task_id: int,
+    submission: Submission,
+) -> Applied:
+    """Accept a unit's receipt for one of its tasks. Flushes, never commits.
+
+    Raises DocumentError/Invalid for a breach of the standard, NotFound for a task that is not the
+    caller's unit's, Conflict for a ReceiptNo reused with other content or a closed task.
+    """
+    document = inspect(submission.document, expect="receipt", max_bytes=settings.max_document_bytes).receipt
+    if not principal.is_unit:
+        raise Forbidden("Only a member unit's staff or system can post receipts.")
+    task = session.get(Task, task_id)
+    if task is None or task.unit_code != principal.unit_code:
+        raise NotFound(f"There is no task {task_id} for unit {principal.unit_code}.")
+    request = task.request
+    digest = sha256_hex(submission.document)
+
+    existing = session.execute(
+        select(Receipt).where(Receipt.unit_code == task.unit_code, Receipt.receipt_no == document.receipt_no)
+    ).scalar_one_or_none()
+    if existing is not None:
+        if existing.document_sha256 == digest and existing.task_id == task.id:
+            return Applied(existing, task, _controls_of(session, existing), created=False)
+        raise Conflict(
+            f"ReceiptNo {document.receipt_no} was already used by unit {task.unit_code} for another document. "
+            "Send the same document to repeat it, or use a new ReceiptNo.",
+            code="receipt_no_conflict",
+        )
+    if task.status == "cancelled":
+        raise Conflict(f"Task {task.id} was cancelled; it takes no receipts.", code="task_cancelled")
+
+    problems = []
+    if document.unit_code != task.unit_code:
+        problems.append(
+            _at(
+                document.pos["UnitCode"],
+                f"UnitCode is {document.unit_code}, but task {task.id} is for {task.unit_code}",
+            )
+        )
+    if document.request_no != request.request_no:
+        problems.append(
+            _at(
+                document.pos["RequestNo"],
+                f"RequestNo is {document.request_no}, but task {task.id} is for {request.request_no}",
+            )
+        )
+    action = Action(request.action)
+    problems += receipt_problems(document, action=action)
+    stored = set(
+        session.execute(
+            select(Blob.sha256).where(Blob.sha256.in_([a.sha256 for a in document.attachments]))
+        ).scalars()
+    )
+    problems += attached_problems(document.attachments, submission.files, stored=stored)
+    state_changes: list[tuple[Control, str]] = []
+    new_controls: list[tuple[ControlResult, Item]] = []
+    if task.status in CLOSED_STATES:
+        state_changes, more = _state_report(session, document, task)
+    else:
+        new_controls, more = _plan_new_controls(document, action, list(request.items))
+    problems += more
+    if problems:
+        raise Invalid(f"The receipt was refused: {problems[0].path}: {problems[0].message}", details=problems)
+
+    received = now()
+    blobs.put(session, submission.document)
+    for ref in document.attachments:
+        if ref.filename in submission.files:
+            blobs.put(session, submission.files[ref.filename])
+    receipt = Receipt(
+        task_id=task.id,
+        unit_code=task.unit_code,
+        receipt_no=document.receipt_no,
+        final=document.final,
+        outcome=str(document.outcome),
+        reason_code=str(document.reason_code) if document.reason_code else None,
+        reason_text=document.reason_text,
+        handler_name=document.handler_name,
+        handled_at=document.handled_at,
+        received_at=received,
+        submitted_by=principal.user_id,
+        document_sha256=digest,
+    )
+    session.add(receipt)
+    session.flush()
+    session.add_all(
+        ReceiptFile(receipt_id=receipt.id, type=ref.type, filename=ref.filename, sha256=ref.sha256)
+        for ref in document.attachments
+    )
+    for asset in document.assets:
+        session.add(
+            FoundAsset(
+                receipt_id=receipt.id,
+                task_id=task.id,
+                asset_class=str(asset.asset_class),
+                asset_id=asset.asset_id,
+                description=asset.description,
+                value=asset.value.amount if asset.value else None,
+                currency=asset.value.currency if asset.value else None,
+                status=str(asset.status) if asset.status else None,
+                owners=[{"name": o.name, "share": o.share} for o in asset.owners],
+            )
+        )
+
+    touched = _apply_controls(session, document, task, receipt, action, new_controls, received)
+    for control, to in state_changes:
+        control.status, control.updated_at = to, received
+        if to == "ACTIVE":
+            control.promoted_at, control.queue_position = received, None
+            result = next(r for r in document.controls if r.registration_no == control.registration_no)
+            if result.period is not None:
+                control.period_start, control.period_end = result.period.start, result.period.end
+        touched.append(control)
+
+    if task.status not in CLOSED_STATES:
+        if document.final:
+            task.status = "objected" if document.outcome is Outcome.OBJECTED else "completed"
+            task.closed_at, task.outcome = received, str(document.outcome)
+        else:
+            task.status, task.acknowledged_at = "acknowledged", task.acknowledged_at or received
+    session.flush()
+    request.status = request_status(list(request.tasks))
+    record(
+        session,
+        actor=principal.actor,
+        kind="receipt.received",
+        entity="task",
+        entity_id=task.id,
+        data={
+            "receipt_no": receipt.receipt_no,
+            "outcome": receipt.outcome,
+            "final": receipt.final,
+            "document_sha256": digest,
+            "task_status": task.status,
+            "controls": {c.id: c.status for c in touched},
+        },
+    )
+    session.flush()
+    return Applied(receipt, task, touched, created=True)
+
+
+def _apply_controls(
+    session: Session,
+    document: AssistanceReceipt,
+    task: Task,
+    receipt: Receipt,
+    action: Action,
+    plan: list[tuple[ControlResult, Item]],
+    at,
+) -> list[Control]:
+    touched = []
+    status = "WAITLISTED" if document.outcome is Outcome.WAITLISTED else "ACTIVE"
+    for result, item in plan:
+        renews = session.get(Control, item.original_control_id) if action is Action.RENEW else None
+        period = result.period
+        control = Control(
+            court_code=task.request.court_code,
+            unit_code=task.unit_code,
+            request_id=task.request_id,
+            task_id=task.id,
+            receipt_id=receipt.id,
+            kind=renews.kind if renews else str(action),
+            status=status,
+            asset_class=item.asset_class,
+            asset_id=item.asset_id,
+            registration_no=result.registration_no or (renews.registration_no if renews else None),
+            requested_start=item.period_start,
+            requested_end=item.period_end,
+            period_start=period.start if period else item.period_start,
+            period_end=period.end if period else item.period_end,
+            amount=result.amount.amount if result.amount else item.amount,
+            currency=result.amount.currency if result.amount else item.currency,
+            queue_position=result.queue_position,
+            flexible_custodian=item.flexible_custodian or (renews.flexible_custodian if renews else None),
+            flexible_use=item.flexible_use or (renews.flexible_use if renews else None),
+            renews_id=renews.id if renews else None,
+            created_at=at,
+            updated_at=at,
+        )
+        session.add(control)
+        touched.append(control)
+    if action is Action.RELEASE and document.outcome is Outcome.RELEASED:
+        for item in task.request.items:
+            original = session.get(Control, item.original_control_id) if item.original_control_id else None
+            while original is not None and original.unit_code == task.unit_code:
+                if original.status in ("ACTIVE", "WAITLISTED"):
+                    original.status, original.updated_at = "RELEASED", at
+                    touched.append(original)
+                # a renewal extends the same control: release it too
+                original = (
+                    session.execute(select(Control).where(Control.renews_id == original.id)).scalars().first()
+                )
+    session.flush()
+    return touched

@@ -1,0 +1,141 @@
+"""Real databases built by the migrations: SQLite always, PostgreSQL when HUB_TEST_DATABASE_URL names one.
+
+Each test gets a database of its own, cloned from a template that was migrated and seeded once
+(a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL).
+"""
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, make_url, text
+
+from hub.app import create_app
+from hub.auth.seed import seed_demo
+from hub.auth.service import issue_token, user_by_name
+from hub.config import Settings
+from hub.context import Hub
+from hub.db import unit_of_work
+from hub.directory.loader import BUNDLED_DIRECTORY, load_directory
+from hub.directory.service import sync_directory
+from hub.migrations import upgrade
+from schemas import EXAMPLE_FILES_DIR, EXAMPLES_DIR
+
+PG_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
+_counter = itertools.count()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "db: the test uses a database (run again on PostgreSQL)")
+
+
+def _seed(url: str, data_dir: Path) -> None:
+    upgrade(url)
+    hub = Hub.from_settings(Settings(database_url=url, data_dir=data_dir, demo=True))
+    with unit_of_work(hub.sessions) as session:
+        sync_directory(session, directory=load_directory(BUNDLED_DIRECTORY))
+        seed_demo(session)
+    hub.engine.dispose()
+
+
+def _admin_engine():
+    return create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, seeded database to clone: a SQLite file path, or a PostgreSQL database name."""
+    data_dir = tmp_path_factory.mktemp("template")
+    if not PG_URL:
+        path = data_dir / "template.db"
+        _seed(f"sqlite:///{path}", data_dir)
+        yield str(path)
+        return
+    name = f"hub_template_{os.getpid()}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    _seed(make_url(PG_URL).set(database=name).render_as_string(hide_password=False), data_dir)
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(template: str, tmp_path: Path) -> Iterator[str]:
+    if not PG_URL:
+        path = tmp_path / "hub.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"hub_test_{os.getpid()}_{next(_counter)}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", demo=True)
+
+
+@pytest.fixture
+def hub(settings: Settings) -> Iterator[Hub]:
+    hub = Hub.from_settings(settings)
+    yield hub
+    hub.engine.dispose()
+
+
+@pytest.fixture
+def client(hub: Hub) -> Iterator[TestClient]:
+    with TestClient(create_app(hub.settings, hub)) as client:
+        yield client
+
+
+@pytest.fixture
+def token(hub: Hub):
+    """token(username) -> a bearer header for that demo user."""
+
+    def issue(username: str) -> dict[str, str]:
+        with unit_of_work(hub.sessions) as session:
+            user = user_by_name(session, username)
+            assert user is not None, username
+            return {"Authorization": f"Bearer {issue_token(session, user=user)}"}
+
+    return issue
+
+
+def example(name: str) -> bytes:
+    return (EXAMPLES_DIR / name).read_bytes()
+
+
+def example_file(name: str) -> bytes:
+    return (EXAMPLE_FILES_DIR / name).read_bytes()
+
+
+def multipart(
+    document: bytes, *filenames: str, files: dict[str, bytes] | None = None
+) -> list[tuple[str, tuple]]:
+    """The parts of a multipart submission: the document and the named example files (or given bytes)."""
+    parts: list[tuple[str, tuple]] = [("document", ("document.xml", document, "application/xml"))]
+    for name in filenames:
+        parts.append(("files", (name, example_file(name), "application/pdf")))
+    for name, data in (files or {}).items():
+        parts.append(("files", (name, data, "application/octet-stream")))
+    return parts
