@@ -166,7 +166,7 @@ def validate(file: Path) -> None:
         )
     except DocumentError as exc:
         for problem in exc.problems:
-            typer.echo(f"{problem.line or 0}:0 {problem.path} {problem.message}")
+            typer.echo(str(problem))
         raise typer.Exit(1) from None
     err.print(
         f"{file}: a valid {'AssistanceRequest' if inspected.kind == 'request' else 'AssistanceReceipt'}"

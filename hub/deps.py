@@ -34,14 +34,16 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 def get_principal(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    hub: HubDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
+    """The caller, looked up in a short transaction of its own, before any body is read."""
     if credentials is None:
         raise Unauthorized("Send a bearer token: Authorization: Bearer <token> (hub token issue USERNAME).")
-    user = user_for_token(session, credentials.credentials)
-    if user is None:
-        raise Unauthorized("The bearer token is unknown or revoked.")
-    return principal(user)
+    with unit_of_work(hub.sessions) as session:
+        user = user_for_token(session, credentials.credentials)
+        if user is None:
+            raise Unauthorized("The bearer token is unknown or revoked.")
+        return principal(user)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

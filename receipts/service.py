@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.audit import record
@@ -125,7 +126,7 @@ def submit_receipt(
     document = inspect(submission.document, expect="receipt", max_bytes=settings.max_document_bytes).receipt
     if not principal.is_unit:
         raise Forbidden("Only a member unit's staff or system can post receipts.")
-    task = session.get(Task, task_id)
+    task = session.get(Task, task_id, with_for_update=True)  # one receipt at a time per task
     if task is None or task.unit_code != principal.unit_code:
         raise NotFound(f"There is no task {task_id} for unit {principal.unit_code}.")
     request = task.request
@@ -197,8 +198,15 @@ def submit_receipt(
         submitted_by=principal.user_id,
         document_sha256=digest,
     )
-    session.add(receipt)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same ReceiptNo sent for another task at the same moment
+            session.add(receipt)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"ReceiptNo {document.receipt_no} was just used by unit {task.unit_code}.",
+            code="receipt_no_conflict",
+        ) from None
     session.add_all(
         ReceiptFile(receipt_id=receipt.id, type=ref.type, filename=ref.filename, sha256=ref.sha256)
         for ref in document.attachments

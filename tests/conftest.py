@@ -139,3 +139,34 @@ def multipart(
     for name, data in (files or {}).items():
         parts.append(("files", (name, data, "application/octet-stream")))
     return parts
+
+
+EXCHANGE_TABLES = (
+    "requests",
+    "request_files",
+    "items",
+    "tasks",
+    "receipts",
+    "receipt_files",
+    "found_assets",
+    "controls",
+    "blobs",
+    "audit_events",
+)
+
+
+@pytest.fixture
+def stored(hub: Hub):
+    """stored() -> rows per exchange table and the number of files in the blob store: to show nothing was left."""
+
+    def count() -> dict[str, int]:
+        with hub.engine.connect() as conn:
+            rows = {
+                table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in EXCHANGE_TABLES
+            }
+        root = hub.blobs.root
+        rows["blob_files"] = sum(1 for p in root.rglob("*") if p.is_file()) if root.exists() else 0
+        return rows
+
+    return count

@@ -1,12 +1,13 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from hub.deps import HubDep, PrincipalDep, SessionDep, SubmissionDep
 from hub.models import Request, Task
 from hub.requests.schemas import Page, RequestOut
-from hub.requests.service import submit_request
+from hub.requests.service import cancel_request, submit_request
 from hub.tasks.service import scope_requests, visible_request
 
 router = APIRouter(prefix="/api/v1", tags=["requests"])
@@ -24,7 +25,7 @@ the same body; the same RequestNo with other content: 409. Every refusal leaves 
 
 @router.post("/requests", response_model=RequestOut, status_code=201, description=SUBMIT_DOC)
 def post_request(
-    submission: SubmissionDep, hub: HubDep, session: SessionDep, principal: PrincipalDep, response: Response
+    principal: PrincipalDep, submission: SubmissionDep, hub: HubDep, session: SessionDep, response: Response
 ) -> RequestOut:
     request, created = submit_request(
         session, settings=hub.settings, blobs=hub.blobs, principal=principal, submission=submission
@@ -63,3 +64,16 @@ def list_requests(
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = session.execute(query.order_by(Request.id.desc()).limit(limit).offset(offset)).scalars()
     return Page(items=[RequestOut.of(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=500, description="Why the request is withdrawn (撤回原因).")
+
+
+@router.post("/requests/{request_id}/cancel", response_model=RequestOut)
+def cancel(request_id: int, body: CancelIn, session: SessionDep, principal: PrincipalDep) -> RequestOut:
+    """Withdraw a request sent by mistake: its open tasks are cancelled and take no more receipts."""
+    request = visible_request(session, principal=principal, request_id=request_id)
+    cancel_request(session, principal=principal, request=request, reason=body.reason)
+    session.refresh(request)
+    return RequestOut.of(request)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.audit import record
@@ -19,7 +20,7 @@ from hub.standard.codes import Action
 from hub.standard.documents import AssistanceRequest, RequestItem
 from hub.standard.rules import attached_problems, inspect
 from hub.standard.xml import Problem
-from hub.tasks.service import serve_task
+from hub.tasks.service import OPEN_STATES, request_status, serve_task
 
 
 @dataclass
@@ -84,7 +85,7 @@ def _original_control(
     )
     if original.registration_no:
         query = query.where(Control.registration_no == original.registration_no)
-    candidates = session.execute(query).scalars().all()
+    candidates = session.execute(query.with_for_update(of=Control)).scalars().all()
     label = f"request {original.request_no}" + (
         f", registration {original.registration_no}" if original.registration_no else ""
     )
@@ -205,8 +206,17 @@ def submit_request(
         submitted_by=principal.user_id,
         document_sha256=digest,
     )
-    session.add(request)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent twin may have taken the RequestNo meanwhile
+            session.add(request)
+            session.flush()
+    except IntegrityError:
+        twin = find_request(session, court_code=document.court_code, request_no=document.request_no)
+        if twin is not None and twin.document_sha256 == digest:
+            return twin, False
+        raise Conflict(
+            f"RequestNo {document.request_no} was just used for another document.", code="request_no_conflict"
+        ) from None
     session.add_all(
         RequestFile(request_id=request.id, type=ref.type, filename=ref.filename, sha256=ref.sha256)
         for ref in document.documents
@@ -259,3 +269,32 @@ def submit_request(
         serve_task(session, task=task, calendar=calendar, channel="inbox", at=received)
     session.flush()
     return request, True
+
+
+def cancel_request(session: Session, *, principal: Principal, request: Request, reason: str) -> list[Task]:
+    """Withdraw a request: its open tasks are cancelled (answered ones stay as they are). Flushes."""
+    if principal.role != "officer" or principal.court_code != request.court_code:
+        raise Forbidden("Only an enforcement officer of the request's court can cancel it.")
+    at = now()
+    cancelled = []
+    for task in session.execute(
+        select(Task).where(Task.request_id == request.id).with_for_update()
+    ).scalars():
+        if task.status in OPEN_STATES:
+            task.status, task.closed_at = "cancelled", at
+            cancelled.append(task)
+    if not cancelled:
+        raise Conflict(
+            f"Request {request.request_no} has no open task left to cancel.", code="nothing_to_cancel"
+        )
+    session.flush()
+    request.status = request_status(list(request.tasks))
+    record(
+        session,
+        actor=principal.actor,
+        kind="request.cancelled",
+        entity="request",
+        entity_id=request.id,
+        data={"reason": reason, "tasks": [t.id for t in cancelled]},
+    )
+    return cancelled

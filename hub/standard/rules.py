@@ -3,6 +3,7 @@
 Rules that need the hub's state (units, known controls, files) live in the services that apply them.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from lxml import etree
@@ -80,8 +81,6 @@ def _file_problems(files: list[FileRef], what: str) -> list[Problem]:
 
 def attached_problems(refs: list[FileRef], files: dict[str, bytes], *, stored: set[str]) -> list[Problem]:
     """Each listed file must arrive with its sha256 (or be in the store already); nothing unlisted may come."""
-    from hub.blobs import sha256_hex
-
     problems = []
     listed = {ref.filename for ref in refs}
     for ref in refs:
@@ -89,7 +88,7 @@ def attached_problems(refs: list[FileRef], files: dict[str, bytes], *, stored: s
         if data is None:
             if ref.sha256 not in stored:
                 problems.append(_at(ref.pos, f"the file {ref.filename} is listed but was not sent"))
-        elif (actual := sha256_hex(data)) != ref.sha256:
+        elif (actual := hashlib.sha256(data).hexdigest()) != ref.sha256:
             problems.append(
                 _at(ref.pos, f"the file {ref.filename} has sha256 {actual}, not the {ref.sha256} listed")
             )

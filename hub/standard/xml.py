@@ -18,12 +18,13 @@ class Problem:
     line: int | None
     path: str
     message: str
+    column: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {"line": self.line, "path": self.path, "message": self.message}
 
     def __str__(self) -> str:
-        return f"{self.line or 0}:0 {self.path} {self.message}"
+        return f"{self.line or 0}:{self.column} {self.path} {self.message}"
 
 
 class DocumentError(Exception):
@@ -62,7 +63,8 @@ def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._ElementT
         tree = etree.ElementTree(etree.fromstring(data, _PARSER))
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or None
-        raise DocumentError([Problem(line, "/", f"not well-formed XML: {exc.msg}")]) from None
+        column = exc.position[1] if exc.position else 0
+        raise DocumentError([Problem(line, "/", f"not well-formed XML: {exc.msg}", column)]) from None
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
         raise DocumentError([Problem(1, "/", "a DOCTYPE is not allowed in a document")])
@@ -116,5 +118,6 @@ def validate_schema(tree: etree._ElementTree) -> list[Problem]:
     if xsd.validate(tree):
         return []
     return [
-        Problem(error.line, _path_at(tree, error.line, "/"), _clean(error.message)) for error in xsd.error_log
+        Problem(error.line, _path_at(tree, error.line, "/"), _clean(error.message), error.column)
+        for error in xsd.error_log
     ]

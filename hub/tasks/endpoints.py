@@ -79,10 +79,10 @@ class ReceiptOut(BaseModel):
 @router.post("/tasks/{task_id}/receipts", response_model=ReceiptOut, status_code=201)
 def post_receipt(
     task_id: int,
+    principal: PrincipalDep,
     submission: SubmissionDep,
     hub: HubDep,
     session: SessionDep,
-    principal: PrincipalDep,
     response: Response,
 ) -> ReceiptOut:
     """Answer a task with an AssistanceReceipt: the XML, or multipart with `document` and `files` parts.
