@@ -45,15 +45,12 @@ def request_status(tasks: list[Task]) -> str:
 
 
 def scope_requests(query: Select, principal: Principal) -> Select:
-    """Limit a query over Request to what `principal` may see."""
+    """Limit a query over Request to what `principal` may see: a court's own, or all for an administrator."""
     if principal.role == "admin":
         return query
     if principal.is_court:
         return query.where(Request.court_code == principal.court_code)
-    if principal.is_unit:
-        return query.where(
-            Request.id.in_(select(Task.request_id).where(Task.unit_code == principal.unit_code))
-        )
+    # unit staff work through their tasks: a request would show which other units were asked
     return query.where(False)
 
 
