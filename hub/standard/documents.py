@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
 from lxml import etree
 
@@ -21,12 +22,17 @@ from hub.standard.codes import (
 from hub.standard.xml import element_path
 
 
-@dataclass(frozen=True)
 class Pos:
-    """Where an element stands, for messages: its line and its path."""
+    """Where an element stands, for messages: its line, and its path worked out only when asked for."""
 
-    line: int | None
-    path: str
+    __slots__ = ("_element", "line")
+
+    def __init__(self, element: etree._Element) -> None:
+        self._element, self.line = element, element.sourceline
+
+    @property
+    def path(self) -> str:
+        return element_path(self._element)
 
 
 @dataclass(frozen=True)
@@ -147,16 +153,17 @@ class AssistanceReceipt:
     pos: dict[str, Pos] = field(default_factory=dict)
 
 
+@cache
 def _q(name: str) -> str:
     return f"{{{NS}}}{name}"
 
 
 def _pos(element: etree._Element) -> Pos:
-    return Pos(element.sourceline, element_path(element))
+    return Pos(element)
 
 
 def _child(element: etree._Element, name: str) -> etree._Element | None:
-    return element.find(_q(name))
+    return next(element.iterchildren(_q(name)), None)
 
 
 def _text(element: etree._Element, name: str) -> str | None:
