@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 from hub.auth.service import Principal, principal, user_for_token
 from hub.context import Hub
 from hub.db import unit_of_work
-from hub.errors import Invalid, TooLarge, Unauthorized
+from hub.errors import Invalid, TooLarge, Unauthorized, UnsupportedMedia
 from hub.requests.service import Submission
 from hub.standard.xml import Problem
 
@@ -80,10 +80,9 @@ async def read_submission(request: Request, hub: HubDep) -> Submission:
     if content_type in XML_TYPES:
         return Submission(await _read_limited(request, settings.max_document_bytes))
     if content_type != "multipart/form-data":
-        raise Invalid(
+        raise UnsupportedMedia(
             f"Send the document as application/xml, or as multipart/form-data with a part 'document' "
             f"and a part 'files' per listed file (got {content_type or 'no content type'}).",
-            code="unsupported_media_type",
         )
     form = await request.form(max_files=200, max_fields=50, max_part_size=settings.max_document_bytes)
     try:

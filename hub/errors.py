@@ -51,6 +51,11 @@ class Conflict(HubError):
     code = "conflict"
 
 
+class UnsupportedMedia(HubError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class TooLarge(HubError):
     status = 413
     code = "too_large"

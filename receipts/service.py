@@ -1,5 +1,6 @@
 """Applying a unit's receipt (回执) to its task, and to the controls it creates or changes."""
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from hub.blobs import BlobStore, sha256_hex
 from hub.clock import now
 from hub.config import Settings
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
-from hub.models import Blob, Control, FoundAsset, Item, Receipt, ReceiptFile, Task
+from hub.models import AuditEvent, Blob, Control, FoundAsset, Item, Receipt, ReceiptFile, Task
 from hub.requests.service import Submission
 from hub.standard.codes import CONTROL_ACTIONS, Action, Outcome
 from hub.standard.documents import AssistanceReceipt, ControlResult
@@ -48,22 +49,27 @@ def _item_for(items: list[Item], result: ControlResult) -> Item | None:
 
 
 def _controls_of(session: Session, receipt: Receipt) -> list[Control]:
-    return list(
-        session.execute(
-            select(Control)
-            .where((Control.receipt_id == receipt.id) | (Control.task_id == receipt.task_id))
-            .order_by(Control.id)
-        ).scalars()
-    )
+    """The controls a receipt created or changed, as its audit event recorded them."""
+    for event in session.execute(
+        select(AuditEvent).where(
+            AuditEvent.kind == "receipt.received",
+            AuditEvent.entity == "task",
+            AuditEvent.entity_id == str(receipt.task_id),
+        )
+    ).scalars():
+        data = json.loads(event.data)
+        if data.get("receipt_no") == receipt.receipt_no:
+            ids = [int(i) for i in data.get("controls", {})]
+            return list(
+                session.execute(select(Control).where(Control.id.in_(ids)).order_by(Control.id)).scalars()
+            )
+    return []
 
 
 def _plan_new_controls(
     document: AssistanceReceipt, action: Action, items: list[Item]
 ) -> tuple[list[tuple[ControlResult, Item]], list[Problem]]:
-    if document.outcome not in (Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED):
-        return [], []
-    if action not in CONTROL_ACTIONS | {Action.RENEW}:
-        return [], []
+    """Pair each Control of the receipt with the request's item; those of a new control are the plan."""
     plan, problems = [], []
     for result in document.controls:
         item = _item_for(items, result)
@@ -73,7 +79,10 @@ def _plan_new_controls(
             )
         else:
             plan.append((result, item))
-    return plan, problems
+    creates = document.outcome in (Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED) and (
+        action in CONTROL_ACTIONS | {Action.RENEW}
+    )
+    return (plan if creates else []), problems
 
 
 def _state_report(
@@ -99,10 +108,10 @@ def _state_report(
                 _at(result.pos, f"task {task.id} has no control with RegistrationNo {result.registration_no}")
             )
         elif control.status not in allowed_from:
-            problems.append(
-                _at(
-                    result.pos, f"control {result.registration_no} is {control.status}; it cannot become {to}"
-                )
+            raise Conflict(
+                f"Task {task.id} is already {task.status} and control {result.registration_no} is "
+                f"{control.status}: it cannot become {to}.",
+                code="task_closed",
             )
         else:
             changes.append((control, to))
@@ -162,7 +171,8 @@ def submit_receipt(
             )
         )
     action = Action(request.action)
-    problems += receipt_problems(document, action=action)
+    closed = task.status in CLOSED_STATES  # then the receipt can only report a change of a control
+    problems += receipt_problems(document, action=None if closed else action)
     stored = set(
         session.execute(
             select(Blob.sha256).where(Blob.sha256.in_([a.sha256 for a in document.attachments]))
@@ -171,7 +181,7 @@ def submit_receipt(
     problems += attached_problems(document.attachments, submission.files, stored=stored)
     state_changes: list[tuple[Control, str]] = []
     new_controls: list[tuple[ControlResult, Item]] = []
-    if task.status in CLOSED_STATES:
+    if closed:
         state_changes, more = _state_report(session, document, task)
     else:
         new_controls, more = _plan_new_controls(document, action, list(request.items))
@@ -304,7 +314,10 @@ def _apply_controls(
         session.add(control)
         touched.append(control)
     if action is Action.RELEASE and document.outcome is Outcome.RELEASED:
+        named = {(str(c.asset_class), c.asset_id) for c in document.controls}
         for item in task.request.items:
+            if named and (item.asset_class, item.asset_id) not in named:
+                continue  # the unit released only the items its receipt names
             original = session.get(Control, item.original_control_id) if item.original_control_id else None
             while original is not None and original.unit_code == task.unit_code:
                 if original.status in ("ACTIVE", "WAITLISTED"):

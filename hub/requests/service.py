@@ -111,6 +111,21 @@ def _original_control(
         return None, _problem(
             original.pos, f"the control {label} ended on {control.period_end}: a renewal must be filed before"
         )
+    renewal = (
+        session.execute(
+            select(Control).where(
+                Control.renews_id == control.id, Control.status.in_(("ACTIVE", "WAITLISTED"))
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if renewal is not None:
+        return None, _problem(
+            original.pos,
+            f"the control {label} was already renewed until {renewal.period_end}: renew that renewal "
+            f"(its request {renewal.request_id}) before it ends",
+        )
     expected_start = control.period_end + timedelta(days=1)
     if item.period is not None and item.period.start != expected_start:
         return None, _problem(

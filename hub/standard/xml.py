@@ -59,6 +59,8 @@ def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._ElementT
         )
     if not data.strip():
         raise DocumentError([Problem(None, "/", "the document is empty")])
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+        raise DocumentError([Problem(1, "/", "UTF-16 and UTF-32 are not allowed: use UTF-8 or GB18030")])
     try:
         tree = etree.ElementTree(etree.fromstring(data, _PARSER))
     except etree.XMLSyntaxError as exc:

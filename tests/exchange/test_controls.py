@@ -1,0 +1,218 @@
+"""Controls from receipts: waiting lists (轮候), partial and flexible seizures, renewal, release, and the list."""
+
+import re
+
+from conftest import example, multipart
+
+WAITLISTED = example("receipt-waitlisted.xml")
+
+
+def listed_files(document: bytes) -> list[str]:
+    return [name.decode() for name in re.findall(rb'filename="([^"]+)"', document)]
+
+
+def edited(document: bytes, *changes: tuple[str, str]) -> bytes:
+    text = document.decode()
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text.encode()
+
+
+def submit(client, headers, name: str) -> dict:
+    document = example(name)
+    response = client.post(
+        "/api/v1/requests", files=multipart(document, *listed_files(document)), headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def post_receipt(client, headers, request: dict, document: bytes) -> dict:
+    """Post `document` to the request's one task, from that task's unit; the answer."""
+    [task] = request["tasks"]
+    response = client.post(
+        f"/api/v1/tasks/{task['id']}/receipts",
+        files=multipart(document, *listed_files(document)),
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def controls(client, headers, query: str = "") -> list[dict]:
+    return client.get(f"/api/v1/controls{query}", headers=headers).json()["items"]
+
+
+def waitlisted_seal(client, token) -> tuple[dict, dict]:
+    request = submit(client, token("officer"), "request-seal.xml")
+    [control] = post_receipt(client, token("staff-real-estate"), request, WAITLISTED)["controls"]
+    return request, control
+
+
+def test_waitlisted_seal_keeps_queue_position_and_requested_period(client, token):
+    request, control = waitlisted_seal(client, token)
+
+    assert (control["status"], control["queue_position"]) == ("WAITLISTED", 2)
+    assert (control["kind"], control["registration_no"]) == ("SEAL", "BDC-CF-2026-0117")
+    assert (control["requested_start"], control["requested_end"]) == ("2026-11-27", "2029-11-26")
+    assert control["promoted_at"] is None
+    shown = controls(client, token("officer"), "?status=WAITLISTED")
+    assert [(c["id"], c["queue_position"]) for c in shown] == [(control["id"], 2)]
+    task = client.get(f"/api/v1/requests/{request['id']}", headers=token("officer")).json()["tasks"][0]
+    assert (task["status"], task["outcome"]) == ("completed", "WAITLISTED")
+
+
+def test_waiting_control_taking_effect_is_promoted(client, token):
+    request, waiting = waitlisted_seal(client, token)
+    took_effect = edited(
+        WAITLISTED,
+        ("RE-2026-0302", "RE-2026-0355"),
+        ("2026-11-30T14:00:00", "2027-03-01T09:00:00"),
+        ("<Outcome>WAITLISTED", "<Outcome>CONTROLLED"),
+        ("<QueuePosition>2</QueuePosition>", ""),
+    )
+
+    answer = post_receipt(client, token("staff-real-estate"), request, took_effect)
+
+    [control] = answer["controls"]
+    assert control["id"] == waiting["id"]
+    assert (control["status"], control["queue_position"]) == ("ACTIVE", None)
+    assert control["promoted_at"] is not None
+    assert (control["requested_start"], control["requested_end"]) == ("2026-11-27", "2029-11-26")
+    assert answer["task"]["status"] == "completed"
+    [listed] = controls(client, token("officer"), "?status=ACTIVE")
+    assert listed == control
+    assert controls(client, token("officer"), "?status=WAITLISTED") == []
+
+
+def test_waiting_control_lapses_when_the_unit_reports_unable(client, token):
+    request, waiting = waitlisted_seal(client, token)
+    lapsed = edited(
+        WAITLISTED,
+        ("RE-2026-0302", "RE-2026-0356"),
+        (
+            "<Outcome>WAITLISTED</Outcome>",
+            '<Outcome>UNABLE</Outcome>\n  <Reason code="ALREADY_TRANSFERRED">在先查封法院已拍卖处置该房产。</Reason>',
+        ),
+        ("<QueuePosition>2</QueuePosition>", ""),
+    )
+
+    [control] = post_receipt(client, token("staff-real-estate"), request, lapsed)["controls"]
+
+    assert (control["id"], control["status"]) == (waiting["id"], "LAPSED")
+    assert [c["id"] for c in controls(client, token("officer"), "?status=LAPSED")] == [waiting["id"]]
+    assert controls(client, token("officer"), "?status=WAITLISTED") == []
+
+
+def test_partial_seizure_controls_the_seized_vehicle_only_with_its_flexible_use(client, token):
+    request = submit(client, token("officer"), "request-seize.xml")
+
+    answer = post_receipt(client, token("staff-vehicles"), request, example("receipt-partial.xml"))
+
+    [control] = answer["controls"]
+    assert (control["kind"], control["status"]) == ("SEIZE", "ACTIVE")
+    assert (control["asset_id"], control["registration_no"]) == ("吉H·A1234", "CGS-KY-2026-0311")
+    assert (control["period_start"], control["period_end"]) == ("2026-11-27", "2028-11-26")
+    assert control["flexible_custodian"] == "孙七"
+    assert control["flexible_use"] == "继续用于货物运输经营，不得转让、抵押"
+    assert [c["asset_id"] for c in controls(client, token("officer"))] == ["吉H·A1234"]
+
+
+def renewed(client, token) -> tuple[dict, dict]:
+    """FREEZE answered CONTROLLED, then RENEW answered CONTROLLED: the first control and its renewal."""
+    officer, staff = token("officer"), token("staff-housing-fund")
+    freeze = submit(client, officer, "request-freeze.xml")
+    [first] = post_receipt(client, staff, freeze, example("receipt-controlled.xml"))["controls"]
+    renew = submit(client, officer, "request-renew.xml")
+    renewal_receipt = edited(
+        example("receipt-controlled.xml"),
+        ("AT-2026-000123", "AT-2026-000124"),
+        ("HF-2026-8891", "HF-2026-8894"),
+        ('start="2026-11-28" end="2027-11-27"', 'start="2027-11-28" end="2028-11-27"'),
+    )
+    [renewal] = post_receipt(client, staff, renew, renewal_receipt)["controls"]
+    return first, renewal
+
+
+def test_renewal_is_a_new_active_control_renewing_the_first(client, token):
+    first, renewal = renewed(client, token)
+
+    assert renewal["id"] != first["id"]
+    assert renewal["renews_id"] == first["id"]
+    assert (renewal["status"], renewal["kind"]) == ("ACTIVE", "FREEZE")
+    assert renewal["registration_no"] == "GJJ-DJ-2026-0042"
+    assert (renewal["period_start"], renewal["period_end"]) == ("2027-11-28", "2028-11-27")
+    listed = {c["id"]: c["status"] for c in controls(client, token("officer"))}
+    assert listed == {first["id"]: "ACTIVE", renewal["id"]: "ACTIVE"}
+
+
+def test_release_releases_the_control_and_its_renewal(client, token):
+    first, renewal = renewed(client, token)
+    release = submit(client, token("officer"), "request-release.xml")
+
+    answer = post_receipt(client, token("staff-housing-fund"), release, example("receipt-released.xml"))
+
+    assert {c["id"]: c["status"] for c in answer["controls"]} == {
+        first["id"]: "RELEASED",
+        renewal["id"]: "RELEASED",
+    }
+    assert controls(client, token("officer"), "?status=ACTIVE") == []
+    released = controls(client, token("officer"), "?status=RELEASED")
+    assert sorted(c["id"] for c in released) == sorted([first["id"], renewal["id"]])
+
+
+def test_release_receipt_sent_again_is_answered_as_the_first_time(client, token, stored):
+    renewed(client, token)
+    release = submit(client, token("officer"), "request-release.xml")
+    staff, released = token("staff-housing-fund"), example("receipt-released.xml")
+    first = post_receipt(client, staff, release, released)
+    before = stored()
+
+    [task] = release["tasks"]
+    again = client.post(
+        f"/api/v1/tasks/{task['id']}/receipts", files=multipart(released, "receipt.pdf"), headers=staff
+    )
+
+    assert again.status_code == 200, again.text
+    assert again.json() == first
+    assert stored() == before
+
+
+def test_waiting_control_released_by_a_further_receipt(client, token):
+    """STANDARD.md: a further receipt with the same RegistrationNo reports a change of state, or RELEASED."""
+    request, waiting = waitlisted_seal(client, token)
+    released = edited(
+        WAITLISTED,
+        ("RE-2026-0302", "RE-2026-0357"),
+        ("<Outcome>WAITLISTED", "<Outcome>RELEASED"),
+        ("<QueuePosition>2</QueuePosition>", ""),
+    )
+
+    [control] = post_receipt(client, token("staff-real-estate"), request, released)["controls"]
+
+    assert (control["id"], control["status"]) == (waiting["id"], "RELEASED")
+    assert controls(client, token("officer"), "?status=WAITLISTED") == []
+
+
+def test_controls_filtered_by_status_unit_and_end(client, token):
+    officer = token("officer")
+    freeze = submit(client, officer, "request-freeze.xml")
+    [frozen] = post_receipt(client, token("staff-housing-fund"), freeze, example("receipt-controlled.xml"))[
+        "controls"
+    ]
+    _, sealed = waitlisted_seal(client, token)
+    assert frozen["period_end"] == "2027-11-27"
+
+    def ids(query: str) -> list[int]:
+        return [c["id"] for c in controls(client, officer, query)]
+
+    assert ids("") == [frozen["id"], sealed["id"]]  # soonest ending first
+    assert ids("?status=ACTIVE") == [frozen["id"]]
+    assert ids("?status=WAITLISTED") == [sealed["id"]]
+    assert ids("?unit=real-estate") == [sealed["id"]]
+    assert ids("?unit=housing-fund") == [frozen["id"]]
+    assert ids("?expiring_before=2027-12-01") == [frozen["id"]]
+    assert ids("?expiring_before=2027-11-01") == []
+    assert ids("?status=WAITLISTED&expiring_before=2027-12-01") == []
+    assert ids("?unit=housing-fund&status=ACTIVE&expiring_before=2030-01-01") == [frozen["id"]]
