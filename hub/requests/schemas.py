@@ -1,11 +1,12 @@
 """The JSON the API answers with for requests and tasks. The XML standard and these shapes change apart."""
 
+from decimal import Decimal
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
 from hub.clock import Instant, now
-from hub.models import Request, Task
+from hub.models import FoundAsset, Receipt, Request, Task
 
 
 class FileOut(BaseModel):
@@ -113,3 +114,49 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class FoundAssetOut(BaseModel):
+    asset_class: str
+    asset_id: str
+    description: str | None
+    value: Decimal | None
+    currency: str | None
+    status: str | None
+    owners: list[dict[str, str | None]]
+
+
+class ReceiptDetailOut(BaseModel):
+    id: int
+    task_id: int
+    unit_code: str
+    receipt_no: str
+    final: bool
+    outcome: str
+    reason_code: str | None
+    reason_text: str | None
+    handler_name: str
+    handled_at: Instant
+    received_at: Instant
+    document_sha256: str
+    files: list[FileOut]
+    assets: list[FoundAssetOut]
+
+    @classmethod
+    def of(cls, receipt: Receipt, assets: list[FoundAsset]) -> "ReceiptDetailOut":
+        return cls(
+            id=receipt.id,
+            task_id=receipt.task_id,
+            unit_code=receipt.unit_code,
+            receipt_no=receipt.receipt_no,
+            final=receipt.final,
+            outcome=receipt.outcome,
+            reason_code=receipt.reason_code,
+            reason_text=receipt.reason_text,
+            handler_name=receipt.handler_name,
+            handled_at=receipt.handled_at,
+            received_at=receipt.received_at,
+            document_sha256=receipt.document_sha256,
+            files=[FileOut(type=f.type, filename=f.filename, sha256=f.sha256) for f in receipt.files],
+            assets=[FoundAssetOut.model_validate(a, from_attributes=True) for a in assets],
+        )

@@ -1,12 +1,15 @@
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from hub.controls.schemas import ControlOut
 from hub.deps import HubDep, PrincipalDep, SessionDep, SubmissionDep
 from hub.errors import NotFound
-from hub.requests.schemas import Page, TaskDetailOut, TaskOut
+from hub.models import FoundAsset, Receipt
+from hub.requests.schemas import Page, ReceiptDetailOut, TaskDetailOut, TaskOut
 from hub.tasks.service import unit_tasks, visible_task
 from receipts.service import submit_receipt
 
@@ -42,10 +45,7 @@ def get_task(task_id: int, session: SessionDep, principal: PrincipalDep) -> Task
 def get_task_document(task_id: int, session: SessionDep, principal: PrincipalDep, hub: HubDep) -> Response:
     """The request XML exactly as the court sent it."""
     task = visible_task(session, principal=principal, task_id=task_id)
-    data = hub.blobs.read(task.request.document_sha256)
-    return Response(
-        data, media_type="application/xml", headers={"X-Content-SHA256": task.request.document_sha256}
-    )
+    return _blob(hub, task.request.document_sha256, "application/xml")
 
 
 @router.get("/tasks/{task_id}/files/{filename}", response_class=Response)
@@ -57,14 +57,61 @@ def get_task_file(
     ref = next((f for f in task.request.files if f.filename == filename), None)
     if ref is None:
         raise NotFound(f"Request {task.request.request_no} lists no file named {filename}.")
-    return Response(
-        hub.blobs.read(ref.sha256),
-        media_type="application/octet-stream",
-        headers={
-            "X-Content-SHA256": ref.sha256,
-            "Content-Disposition": f"attachment; filename*=UTF-8''{filename}",
-        },
+    return _blob(hub, ref.sha256, "application/octet-stream", filename)
+
+
+@router.get("/tasks/{task_id}/receipts", response_model=list[ReceiptDetailOut])
+def get_task_receipts(task_id: int, session: SessionDep, principal: PrincipalDep) -> list[ReceiptDetailOut]:
+    """The receipts of a task, oldest first: outcome, reason, what was found, the attachments."""
+    task = visible_task(session, principal=principal, task_id=task_id)
+    receipts = (
+        session.execute(select(Receipt).where(Receipt.task_id == task.id).order_by(Receipt.id))
+        .scalars()
+        .all()
     )
+    assets = session.execute(
+        select(FoundAsset).where(FoundAsset.task_id == task.id).order_by(FoundAsset.id)
+    ).scalars()
+    by_receipt: dict[int, list[FoundAsset]] = {}
+    for asset in assets:
+        by_receipt.setdefault(asset.receipt_id, []).append(asset)
+    return [ReceiptDetailOut.of(r, by_receipt.get(r.id, [])) for r in receipts]
+
+
+def _visible_receipt(session: SessionDep, principal: PrincipalDep, receipt_id: int) -> Receipt:
+    receipt = session.get(Receipt, receipt_id)
+    if receipt is None:
+        raise NotFound(f"There is no receipt {receipt_id} that you can see.")
+    visible_task(session, principal=principal, task_id=receipt.task_id)
+    return receipt
+
+
+@router.get("/receipts/{receipt_id}/document", response_class=Response)
+def get_receipt_document(
+    receipt_id: int, session: SessionDep, principal: PrincipalDep, hub: HubDep
+) -> Response:
+    """The receipt XML exactly as the unit sent it."""
+    receipt = _visible_receipt(session, principal, receipt_id)
+    return _blob(hub, receipt.document_sha256, "application/xml")
+
+
+@router.get("/receipts/{receipt_id}/files/{filename}", response_class=Response)
+def get_receipt_file(
+    receipt_id: int, filename: str, session: SessionDep, principal: PrincipalDep, hub: HubDep
+) -> Response:
+    """An attachment of a receipt (the signed scan, a written objection), byte for byte."""
+    receipt = _visible_receipt(session, principal, receipt_id)
+    ref = next((f for f in receipt.files if f.filename == filename), None)
+    if ref is None:
+        raise NotFound(f"Receipt {receipt.receipt_no} lists no file named {filename}.")
+    return _blob(hub, ref.sha256, "application/octet-stream", filename)
+
+
+def _blob(hub: HubDep, sha256: str, media_type: str, filename: str | None = None) -> Response:
+    headers = {"X-Content-SHA256": sha256}
+    if filename:
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return Response(hub.blobs.read(sha256), media_type=media_type, headers=headers)
 
 
 class ReceiptOut(BaseModel):
