@@ -5,7 +5,6 @@ import os
 import uuid
 from pathlib import Path
 
-from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,11 +37,10 @@ class BlobStore:
         values = {"sha256": digest, "size": len(data), "created_at": now()}
         if dialect == "postgresql":
             statement = postgresql.insert(Blob).values(values).on_conflict_do_nothing()
-        elif dialect == "sqlite":
+        else:
             statement = sqlite.insert(Blob).values(values).on_conflict_do_nothing()
-        else:  # pragma: no cover - the hub supports SQLite and PostgreSQL only
-            statement = insert(Blob).values(values)
-        created = session.execute(statement).rowcount == 1
+        # RETURNING says whether this transaction created the row (psycopg's rowcount does not)
+        created = session.execute(statement.returning(Blob.sha256)).scalar_one_or_none() is not None
         target = self.path(digest)
         if created:
             self._write(target, data)

@@ -114,9 +114,14 @@ def units_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.
             json.dumps([u.model_dump(mode="json") for u in directory.units], ensure_ascii=False, indent=2)
         )
         return
+    rows = [(unit.code, unit.name, unit.channel.kind, " ".join(unit.actions)) for unit in directory.units]
+    if not sys.stdout.isatty():  # piped: whole lines, tab-separated, never cut to a width
+        for row in rows:
+            typer.echo("\t".join(row))
+        return
     table = Table("code", "name", "channel", "actions")
-    for unit in directory.units:
-        table.add_row(unit.code, unit.name, unit.channel.kind, " ".join(unit.actions))
+    for row in rows:
+        table.add_row(*row)
     Console().print(table)
 
 

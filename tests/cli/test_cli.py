@@ -1,0 +1,333 @@
+"""The `hub` command as an administrator runs it: a real subprocess against a real database."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import example, multipart
+from sqlalchemy import func, select, text
+
+from hub.db import make_engine, make_sessionmaker, unit_of_work
+from hub.directory.loader import BUNDLED_DIRECTORY
+from hub.models import AuditEvent, CalendarDay, User
+from schemas import EXAMPLES_DIR
+
+HUB = Path(sys.executable).parent / "hub"
+PROBLEM_LINE = re.compile(r"^(\d+):(\d+) (/\S*) (.+)$")
+
+
+def hub_env(database_url: str, data_dir: Path, *, demo: bool = True) -> dict[str, str]:
+    """The caller's environment without any HUB_ setting (nor a terminal width), plus the test's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_") and k not in ("COLUMNS", "LINES")}
+    env.update(HUB_DATABASE_URL=database_url, HUB_DATA_DIR=str(data_dir))
+    if demo:
+        env["HUB_DEMO"] = "1"
+    return env
+
+
+@pytest.fixture
+def run_hub(database_url, tmp_path):
+    def run(*args: str, demo: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(HUB), *args],
+            env=hub_env(database_url, tmp_path, demo=demo),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return run
+
+
+@pytest.fixture
+def db(database_url):
+    """A session factory on the test database, for setting up and inspecting rows as an administrator would."""
+    engine = make_engine(database_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def line_of(document: str, needle: str) -> int:
+    """The 1-based line of the first occurrence of needle."""
+    return document[: document.index(needle)].count("\n") + 1
+
+
+def problems(stdout: str) -> list[tuple[int, str, str]]:
+    """Each stdout line as (line, path, message); every line must have the documented shape."""
+    found = []
+    for row in stdout.splitlines():
+        match = PROBLEM_LINE.match(row)
+        assert match, f"not a 'line:column path message' line: {row!r}"
+        found.append((int(match[1]), match[3], match[4]))
+    return found
+
+
+# --- hub validate
+
+
+def test_validate_accepts_every_example(tmp_path):
+    names = sorted(p.name for p in EXAMPLES_DIR.glob("*.xml"))
+    assert any(n.startswith("request-") for n in names) and any(n.startswith("receipt-") for n in names)
+    env = hub_env(f"sqlite:///{tmp_path / 'unused.db'}", tmp_path)
+    running = {
+        name: subprocess.Popen(
+            [str(HUB), "validate", str(EXAMPLES_DIR / name)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in names
+    }
+    failed = {}
+    for name, process in running.items():
+        stdout, stderr = process.communicate(timeout=60)
+        if process.returncode != 0 or stdout.strip():
+            failed[name] = (process.returncode, stdout, stderr)
+    assert failed == {}
+
+
+def broken(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> tuple[Path, str]:
+    document = example("request-freeze.xml").decode()
+    for old, new in replacements:
+        assert old in document
+        document = document.replace(old, new, 1)
+    path = tmp_path / name
+    path.write_text(document, encoding="utf-8")
+    return path, document
+
+
+def test_validate_wrong_check_digit(run_hub, tmp_path):
+    path, document = broken(tmp_path, "id.xml", ("222426198503120413", "222426198503120414"))
+    result = run_hub("validate", str(path))
+    assert result.returncode == 1
+    [(line, where, message)] = problems(result.stdout)
+    assert line == line_of(document, "<IdNumber>")
+    assert where == "/AssistanceRequest/Subject/IdNumber"
+    assert "222426198503120414" in message and "check digit" in message
+
+
+def test_validate_unknown_action(run_hub, tmp_path):
+    path, document = broken(tmp_path, "action.xml", ("<Action>FREEZE", "<Action>CONFISCATE"))
+    result = run_hub("validate", str(path))
+    assert result.returncode == 1
+    [(line, where, message)] = problems(result.stdout)
+    assert (line, where) == (line_of(document, "<Action>"), "/AssistanceRequest/Action")
+    assert "CONFISCATE" in message
+
+
+def test_validate_not_well_formed(run_hub, tmp_path):
+    path, document = broken(tmp_path, "tags.xml", ("</CaseNo>", "</CaseNumber>"))
+    result = run_hub("validate", str(path))
+    assert result.returncode == 1
+    [(line, where, message)] = problems(result.stdout)
+    assert (line, where) == (line_of(document, "<CaseNo>"), "/")
+    assert "well-formed" in message
+
+
+def test_validate_prints_each_problem_on_its_own_line(run_hub, tmp_path):
+    # Two breaches of the rules past the schema: a wrong check digit and a fund account frozen 2 years.
+    path, document = broken(
+        tmp_path,
+        "two.xml",
+        ("222426198503120413", "222426198503120414"),
+        ('end="2027-11-26"', 'end="2028-11-26"'),
+    )
+    result = run_hub("validate", str(path))
+    assert result.returncode == 1
+    found = problems(result.stdout)
+    assert [(line, where) for line, where, _ in found] == [
+        (line_of(document, "<IdNumber>"), "/AssistanceRequest/Subject/IdNumber"),
+        (line_of(document, "<Period "), "/AssistanceRequest/Items/Item/Period"),
+    ]
+    assert "2028-11-26" in found[1][2]
+
+
+def test_validate_missing_file(run_hub, tmp_path):
+    result = run_hub("validate", str(tmp_path / "no-such-request.xml"))
+    assert result.returncode == 1
+    [(_, _, message)] = problems(result.stdout)
+    assert "no-such-request.xml" in message
+
+
+# --- hub calendar due
+
+
+def test_calendar_due_after_national_day(run_hub):
+    # Wed 2026-09-30, 1 working day: 10-01..10-07 are the National Day holiday, Thu 10-08 is working.
+    result = run_hub("calendar", "due", "2026-09-30", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "2026-10-08T23:59:59+08:00\n"
+
+
+def test_calendar_due_on_adjusted_working_saturday(run_hub):
+    # Fri 2026-02-13: Sat 02-14 is a working day adjusted for the Spring Festival.
+    assert date(2026, 2, 14).weekday() == 5
+    result = run_hub("calendar", "due", "2026-02-13", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2026-02-14T23:59:59+08:00"
+
+
+def test_calendar_due_in_year_without_official_data_is_provisional(run_hub):
+    # 2027-01-01 (Friday) is New Year's Day, 01-02/01-03 the weekend: the first working day is Mon 01-04.
+    assert [date(2027, 1, d).weekday() for d in (1, 2, 3, 4)] == [4, 5, 6, 0]
+    result = run_hub("calendar", "due", "2026-12-31", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2027-01-04T23:59:59+08:00 provisional"
+
+
+def test_calendar_override_changes_the_answer(run_hub, db):
+    with unit_of_work(db) as session:
+        session.add(CalendarDay(day=date(2026, 10, 8), working=False, note="test: closed"))
+    result = run_hub("calendar", "due", "2026-09-30", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2026-10-09T23:59:59+08:00"
+
+
+# --- hub token issue
+
+
+def test_token_issue_prints_a_working_token(run_hub, client):
+    result = run_hub("token", "issue", "officer")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hub_") and " " not in lines[0]
+    ok = client.get("/api/v1/requests", headers={"Authorization": f"Bearer {lines[0]}"})
+    assert ok.status_code == 200, ok.text
+    forged = client.get("/api/v1/requests", headers={"Authorization": f"Bearer {lines[0]}x"})
+    assert forged.status_code == 401
+
+
+def test_token_issue_unknown_user(run_hub):
+    result = run_hub("token", "issue", "nobody")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "nobody" in result.stderr
+
+
+# --- hub units
+
+
+def test_units_list_json(run_hub):
+    result = run_hub("units", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    units = json.loads(result.stdout)
+    assert len(units) == 41
+    codes = [u["code"] for u in units]
+    assert all(codes) and len(set(codes)) == 41
+    real_estate = next(u for u in units if u["code"] == "real-estate")
+    assert real_estate["name"] == "安图县不动产登记中心"
+
+
+def test_units_list_table(run_hub):
+    result = run_hub("units", "list")
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if "real-estate" in line)
+    assert "安图县不动产登记中心" in row and "inbox" in row
+
+
+def test_units_list_table_shows_every_code_in_full(run_hub):
+    """Piped to a file or grep (no terminal), each unit's code must still be readable in full."""
+    codes = [u["code"] for u in json.loads(run_hub("units", "list", "--json").stdout)]
+    listing = run_hub("units", "list").stdout
+    shown = set(re.findall(r"[a-z0-9][a-z0-9-]+", listing))
+    assert [code for code in codes if code not in shown] == []
+
+
+def test_units_check(run_hub, tmp_path):
+    good = run_hub("units", "check", str(BUNDLED_DIRECTORY))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "41 unit(s)" in good.stdout
+
+    source = BUNDLED_DIRECTORY.read_text(encoding="utf-8")
+    start = source.index('code = "forestry"')
+    kind = source.index('channel.kind = "inbox"', start)
+    assert kind < source.index("[[units]]", start)  # forestry's own channel
+    broken_file = tmp_path / "units.toml"
+    broken_file.write_text(
+        source[:kind] + 'channel.kind = "carrier-pigeon"' + source[kind + len('channel.kind = "inbox"') :],
+        encoding="utf-8",
+    )
+    bad = run_hub("units", "check", str(broken_file))
+    assert bad.returncode == 1
+    assert "forestry" in bad.stdout + bad.stderr
+    assert "valid" not in bad.stdout
+
+
+# --- hub seed
+
+
+def test_seed_demo_is_idempotent(run_hub, db):
+    with unit_of_work(db) as session:
+        before = set(session.execute(select(User.username)).scalars())
+        session.execute(text("DELETE FROM users WHERE username IN ('admin', 'staff-forestry')"))
+    assert {"admin", "staff-forestry"} <= before
+
+    first = run_hub("seed", "--demo")
+    assert first.returncode == 0, first.stderr
+    with unit_of_work(db) as session:
+        after_first = {u.username: u.id for u in session.execute(select(User)).scalars()}
+        events = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+    assert set(after_first) == before  # the two missing accounts are back, nothing else added
+
+    second = run_hub("seed", "--demo")
+    assert second.returncode == 0, second.stderr
+    with unit_of_work(db) as session:
+        after_second = {u.username: u.id for u in session.execute(select(User)).scalars()}
+        assert session.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == events
+    assert after_second == after_first
+
+
+# --- hub serve
+
+
+def test_serve_refuses_the_default_secret_outside_demo_mode(run_hub):
+    result = run_hub("serve", "--port", "18765", demo=False, timeout=30)
+    assert result.returncode != 0
+    assert "HUB_SECRET_KEY" in result.stderr + result.stdout
+
+
+# --- hub audit verify
+
+
+def test_audit_verify(run_hub, db, client, token):
+    fresh = run_hub("audit", "verify")
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+
+    submitted = client.post(
+        "/api/v1/requests",
+        files=multipart(example("request-freeze.xml"), "ruling.pdf", "notice.pdf"),
+        headers=token("officer"),
+    )
+    assert submitted.status_code == 201, submitted.text
+    with unit_of_work(db) as session:
+        events = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars().all()
+    assert [e.kind for e in events[-2:]] == ["request.received", "task.served"]
+    intact = run_hub("audit", "verify")
+    assert intact.returncode == 0, intact.stdout + intact.stderr
+    assert str(len(events)) in intact.stdout
+
+    received = events[-2]
+    with unit_of_work(db) as session:
+        session.execute(
+            text("UPDATE audit_events SET data = :data WHERE seq = :seq"),
+            {"data": received.data.replace("AT-2026-000123", "AT-2026-000999"), "seq": received.seq},
+        )
+    tampered = run_hub("audit", "verify")
+    assert tampered.returncode == 1
+    assert re.search(rf"\bevent {received.seq}\b", tampered.stdout), tampered.stdout
+
+    with unit_of_work(db) as session:
+        session.execute(
+            text("UPDATE audit_events SET data = :data WHERE seq = :seq"),
+            {"data": received.data, "seq": received.seq},
+        )
+        session.execute(text("DELETE FROM audit_events WHERE seq = :seq"), {"seq": events[-1].seq})
+    truncated = run_hub("audit", "verify")
+    assert truncated.returncode == 1
+    assert re.search(rf"\bevent {events[-1].seq}\b", truncated.stdout), truncated.stdout
