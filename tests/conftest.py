@@ -6,6 +6,7 @@ Each test gets a database of its own, cloned from a template that was migrated a
 
 import itertools
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,3 +171,32 @@ def stored(hub: Hub):
         return rows
 
     return count
+
+
+def edited(document: bytes, *changes: tuple[str, str]) -> bytes:
+    """`document` with each (old, new) text replacement applied; `old` must be in it."""
+    text = document.decode()
+    for old, new in changes:
+        assert old in text, f"{old!r} is not in the document"
+        text = text.replace(old, new)
+    return text.encode()
+
+
+def edit(name: str, *changes: tuple[str, str]) -> bytes:
+    """The example `name` with each (old, new) text replacement applied."""
+    return edited(example(name), *changes)
+
+
+def listed_files(document: bytes) -> list[str]:
+    """The file names a document lists (Document and Attachment filename attributes)."""
+    return [name.decode() for name in re.findall(rb'filename="([^"]+)"', document)]
+
+
+def submit(client: TestClient, headers: dict[str, str], name: str) -> dict:
+    """Submit the example request `name` with the files it lists; it must be accepted."""
+    document = example(name)
+    response = client.post(
+        "/api/v1/requests", files=multipart(document, *listed_files(document)), headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()

@@ -1,31 +1,8 @@
 """Controls from receipts: waiting lists (轮候), partial and flexible seizures, renewal, release, and the list."""
 
-import re
-
-from conftest import example, multipart
+from conftest import edited, example, listed_files, multipart, submit
 
 WAITLISTED = example("receipt-waitlisted.xml")
-
-
-def listed_files(document: bytes) -> list[str]:
-    return [name.decode() for name in re.findall(rb'filename="([^"]+)"', document)]
-
-
-def edited(document: bytes, *changes: tuple[str, str]) -> bytes:
-    text = document.decode()
-    for old, new in changes:
-        assert old in text, old
-        text = text.replace(old, new)
-    return text.encode()
-
-
-def submit(client, headers, name: str) -> dict:
-    document = example(name)
-    response = client.post(
-        "/api/v1/requests", files=multipart(document, *listed_files(document)), headers=headers
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def post_receipt(client, headers, request: dict, document: bytes) -> dict:

@@ -4,7 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from conftest import example, multipart
+from conftest import edited, example, listed_files, multipart, submit
 from sqlalchemy import select
 
 from hub.models import FoundAsset
@@ -37,27 +37,6 @@ RECEIPTS = sorted(path.name for path in EXAMPLES_DIR.glob("receipt-*.xml"))
 
 def field(document: bytes, tag: str) -> str:
     return re.search(rf"<{tag}>([^<]*)</{tag}>".encode(), document).group(1).decode()
-
-
-def listed_files(document: bytes) -> list[str]:
-    return [name.decode() for name in re.findall(rb'filename="([^"]+)"', document)]
-
-
-def edited(document: bytes, *changes: tuple[str, str]) -> bytes:
-    text = document.decode()
-    for old, new in changes:
-        assert old in text, old
-        text = text.replace(old, new)
-    return text.encode()
-
-
-def submit(client, headers, name: str) -> dict:
-    document = example(name)
-    response = client.post(
-        "/api/v1/requests", files=multipart(document, *listed_files(document)), headers=headers
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def post_receipt(client, headers, task_id: int, document: bytes, files: list[str] | None = None):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import pytest
-from conftest import example, example_file, multipart
+from conftest import edit, example, example_file, multipart
 from fastapi.testclient import TestClient
 
 from hub.app import create_app
@@ -24,15 +24,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 REQUESTS = "/api/v1/requests"
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def edit(name: str, *replacements: tuple[str, str]) -> bytes:
-    """The example `name` with each (old, new) text replacement applied; `old` must be in it."""
-    text = example(name).decode()
-    for old, new in replacements:
-        assert old in text, f"{old!r} is not in {name}"
-        text = text.replace(old, new)
-    return text.encode()
 
 
 def submit(client, headers, document: bytes, *filenames: str, files: dict[str, bytes] | None = None):

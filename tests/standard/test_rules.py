@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import example
+from conftest import edit, example
 
 from hub.standard.codes import Action, period_end
 from hub.standard.documents import read_receipt
@@ -17,15 +17,6 @@ from hub.standard.rules import inspect, receipt_problems
 from hub.standard.xml import DocumentError, Problem, parse
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def edit(name: str, *replacements: tuple[str, str]) -> bytes:
-    """The example `name` with each (old, new) text replacement applied; `old` must be in it."""
-    text = example(name).decode()
-    for old, new in replacements:
-        assert old in text, f"{old!r} is not in {name}"
-        text = text.replace(old, new)
-    return text.encode()
 
 
 def without(data: bytes, pattern: str) -> bytes:
