@@ -199,6 +199,40 @@ def calendar_due(
     typer.echo(due.at.isoformat() + (" provisional" if due.provisional else ""))
 
 
+@calendar_app.command("set")
+def calendar_set(
+    day: Annotated[str, typer.Argument(help="The day, YYYY-MM-DD.")],
+    kind: Annotated[str, typer.Argument(help="working (an adjusted working day) or off (a day off).")],
+    note: Annotated[str, typer.Option(help="Why, e.g. the State Council notice.")] = "",
+) -> None:
+    """Add to the administrator's override table: DAY is a working day or a day off, whatever the data says."""
+    from hub.audit import record
+    from hub.models import CalendarDay
+
+    if kind not in ("working", "off"):
+        typer.echo(f"KIND must be working or off, not {kind!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        typer.echo(f"not a date: {day!r} (use YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+    hub = _hub()
+    with unit_of_work(hub.sessions) as session:
+        row = session.get(CalendarDay, when) or CalendarDay(day=when)
+        row.working, row.note = kind == "working", note
+        session.add(row)
+        record(
+            session,
+            actor="cli",
+            kind="calendar.set",
+            entity="calendar",
+            entity_id=day,
+            data={"working": row.working, "note": note},
+        )
+    typer.echo(f"{day}: {'working day' if row.working else 'day off'}")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit chain: exit 0 when intact, 1 naming the first broken event."""

@@ -189,6 +189,17 @@ def test_calendar_override_changes_the_answer(run_hub, db):
     assert result.stdout.strip() == "2026-10-09T23:59:59+08:00"
 
 
+def test_calendar_set_by_the_administrator_moves_a_due_date(run_hub):
+    assert run_hub("calendar", "set", "2026-10-08", "off", "--note", "本地调整").returncode == 0
+    assert run_hub("calendar", "due", "2026-09-30", "1").stdout.strip() == "2026-10-09T23:59:59+08:00"
+    # a working Saturday declared in a year without official data; 2027-01-01 is still off by rule
+    assert run_hub("calendar", "set", "2027-01-02", "working").returncode == 0
+    due = run_hub("calendar", "due", "2026-12-31", "1").stdout.strip()
+    assert due == "2027-01-02T23:59:59+08:00 provisional"
+    refused = run_hub("calendar", "set", "2027-01-03", "holiday")
+    assert refused.returncode == 2 and "working or off" in refused.stderr
+
+
 # --- hub token issue
 
 
