@@ -178,6 +178,14 @@ def validate(file: Path) -> None:
     )
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"not a date: {text!r} (use YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+
+
 @calendar_app.command("due")
 def calendar_due(
     served: Annotated[str, typer.Argument(help="The day of service, YYYY-MM-DD.")],
@@ -187,11 +195,7 @@ def calendar_due(
     from hub.calendar.service import load_calendar
     from hub.calendar.workdays import SHANGHAI
 
-    try:
-        day = date.fromisoformat(served)
-    except ValueError:
-        typer.echo(f"not a date: {served!r} (use YYYY-MM-DD)", err=True)
-        raise typer.Exit(2) from None
+    day = _day(served)
     hub = _hub()
     with unit_of_work(hub.sessions) as session:
         calendar = load_calendar(session)
@@ -212,11 +216,7 @@ def calendar_set(
     if kind not in ("working", "off"):
         typer.echo(f"KIND must be working or off, not {kind!r}", err=True)
         raise typer.Exit(2)
-    try:
-        when = date.fromisoformat(day)
-    except ValueError:
-        typer.echo(f"not a date: {day!r} (use YYYY-MM-DD)", err=True)
-        raise typer.Exit(2) from None
+    when = _day(day)
     hub = _hub()
     with unit_of_work(hub.sessions) as session:
         row = session.get(CalendarDay, when) or CalendarDay(day=when)
