@@ -1,0 +1,69 @@
+"""The contract every channel adapter implements: serve one task, say what happened.
+
+An adapter knows its channel and the standard, never a route or a page. The hub calls `serve` from
+its delivery worker, once per attempt, outside any database transaction, and records the outcome:
+
+- `Served`: the unit has the task now; its clock starts at `at`. `receipt` carries an
+  AssistanceReceipt when the unit answered at once (a registry that answers queries automatically).
+- `RetryLater`: a passing failure (a 503, a timeout); try again after `delay_s` seconds.
+- `Refused`: this channel will never take this task (a 4xx for the document, a mailbox that does not
+  exist); the hub goes on to the unit's fallback channels.
+
+`Misconfigured` is raised, not returned: the unit's directory entry is wrong, and no retry helps.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What an adapter needs to serve one task: the request exactly as received, and its files."""
+
+    task_id: int
+    unit_code: str
+    request_no: str
+    document: bytes
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Served:
+    at: datetime
+    receipt: bytes | None = None
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    delay_s: float
+    error: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    error: str
+
+
+Outcome = Served | RetryLater | Refused
+
+
+class Misconfigured(Exception):
+    """The unit's channel configuration cannot work (a missing secret, an unusable address)."""
+
+
+class Adapter(ABC):
+    """One way of reaching member units; `kind` is the directory's `channel.kind`."""
+
+    kind: ClassVar[str]
+    config_model: ClassVar[type[BaseModel]]
+
+    def __init__(self, config: BaseModel) -> None:
+        self.config = config
+
+    @abstractmethod
+    def serve(self, delivery: Delivery) -> Outcome:
+        """Hand `delivery` to the unit through this channel; never raise for a channel failure."""

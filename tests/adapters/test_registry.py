@@ -1,0 +1,54 @@
+"""Every unit of the directory is reached by a known adapter; a broken adapter stops start-up by name."""
+
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from adapters import registry as adapters_registry
+from adapters.base import Delivery, Served
+from adapters.inbox import InboxAdapter
+from adapters.registry import AdapterError, adapter_class
+from hub.directory.loader import BUNDLED_DIRECTORY, load_directory
+
+
+def test_every_bundled_unit_has_an_adapter_that_accepts_its_channel():
+    for unit in load_directory(BUNDLED_DIRECTORY).units:
+        adapter = adapter_class(unit.channel.kind)
+        assert isinstance(unit.channel, adapter.config_model), unit.code
+        for kind in unit.fallback:
+            adapter_class(kind)
+
+
+def test_inbox_is_registered_through_its_entry_point():
+    from importlib.metadata import entry_points
+
+    assert {p.name: p.value for p in entry_points(group="hub.adapters")}[
+        "inbox"
+    ] == "adapters.inbox:InboxAdapter"
+
+
+def test_inbox_serves_at_once():
+    unit = load_directory(BUNDLED_DIRECTORY).unit("town-mingyue")
+    outcome = InboxAdapter(unit.channel).serve(Delivery(1, "town-mingyue", "AT-2026-000106", b"<x/>"))
+    assert isinstance(outcome, Served) and outcome.receipt is None
+
+
+def test_an_unknown_kind_is_named():
+    with pytest.raises(AdapterError, match=r"'carrier-pigeon'.*known: inbox"):
+        adapter_class("carrier-pigeon")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("no_such_module:Adapter", "cannot be loaded"), ("adapters.base:Delivery", "is not an Adapter")],
+)
+def test_a_broken_third_party_adapter_stops_loading_by_name(monkeypatch, value, message):
+    broken = EntryPoint(name="fax", value=value, group="hub.adapters")
+    monkeypatch.setattr(adapters_registry, "entry_points", lambda group: [broken])
+    adapters_registry.registry.cache_clear()
+    try:
+        with pytest.raises(AdapterError, match=rf"adapter 'fax' .*{message}"):
+            adapters_registry.registry()
+    finally:
+        monkeypatch.undo()
+        adapters_registry.registry.cache_clear()
