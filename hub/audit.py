@@ -36,36 +36,38 @@ def event_hash(
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
+def _digest(event: AuditEvent, prev_hash: str) -> str:
+    """The hash an event must carry after `prev_hash`, from its stored fields."""
+    return event_hash(
+        prev_hash,
+        seq=event.seq,
+        at=event.at.isoformat(),
+        actor=event.actor,
+        kind=event.kind,
+        entity=event.entity,
+        entity_id=event.entity_id,
+        data=event.data,
+    )
+
+
 def record(
     session: Session, *, actor: str, kind: str, entity: str, entity_id: object, data: dict[str, Any]
 ) -> AuditEvent:
     """Append one event in the caller's transaction. Appends are serialised by the head row's lock."""
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    at = now()
-    seq = head.seq + 1
-    fields = {
-        "seq": seq,
-        "at": at.isoformat(),
-        "actor": actor,
-        "kind": kind,
-        "entity": entity,
-        "entity_id": str(entity_id),
-        "data": canonical(data),
-    }
-    digest = event_hash(head.hash, **fields)
     event = AuditEvent(
-        seq=seq,
-        at=at,
+        seq=head.seq + 1,
+        at=now(),
         actor=actor,
         kind=kind,
         entity=entity,
         entity_id=str(entity_id),
-        data=fields["data"],
+        data=canonical(data),
         prev_hash=head.hash,
-        hash=digest,
     )
+    event.hash = _digest(event, head.hash)
     session.add(event)
-    head.seq, head.hash = seq, digest
+    head.seq, head.hash = event.seq, event.hash
     session.flush()
     return event
 
@@ -92,16 +94,7 @@ def verify(session: Session) -> Verdict:
             return Verdict(False, count, event.seq, f"event {expected_seq} is missing")
         if event.prev_hash != prev:
             return Verdict(False, count, event.seq, "its prev_hash does not match the event before it")
-        digest = event_hash(
-            prev,
-            seq=event.seq,
-            at=event.at.isoformat(),
-            actor=event.actor,
-            kind=event.kind,
-            entity=event.entity,
-            entity_id=event.entity_id,
-            data=event.data,
-        )
+        digest = _digest(event, prev)
         if digest != event.hash:
             return Verdict(False, count, event.seq, "its content does not match its hash")
         prev, expected_seq, count = event.hash, expected_seq + 1, count + 1

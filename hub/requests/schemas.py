@@ -1,12 +1,22 @@
 """The JSON the API answers with for requests and tasks. The XML standard and these shapes change apart."""
 
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import inspect
 
 from hub.clock import Instant, now
-from hub.models import FoundAsset, Receipt, Request, Task
+from hub.models import Base, FoundAsset, Receipt, Request, Task
+
+
+def _columns(row: Base) -> dict[str, Any]:
+    """A row's column values by attribute name: the API shapes pick the fields they declare."""
+    return {column.key: getattr(row, column.key) for column in inspect(type(row)).column_attrs}
+
+
+def _files(files: list[Any]) -> list["FileOut"]:
+    return [FileOut(type=f.type, filename=f.filename, sha256=f.sha256) for f in files]
 
 
 class FileOut(BaseModel):
@@ -32,20 +42,7 @@ class TaskOut(BaseModel):
     @classmethod
     def of(cls, task: Task) -> "TaskOut":
         overdue = task.closed_at is None and task.due_at is not None and task.due_at < now()
-        return cls(
-            id=task.id,
-            request_id=task.request_id,
-            unit_code=task.unit_code,
-            status=task.status,
-            limit_days=task.limit_days,
-            served_at=task.served_at,
-            due_at=task.due_at,
-            due_provisional=task.due_provisional,
-            overdue=overdue,
-            acknowledged_at=task.acknowledged_at,
-            closed_at=task.closed_at,
-            outcome=task.outcome,
-        )
+        return cls.model_validate({**_columns(task), "overdue": overdue})
 
 
 class RequestOut(BaseModel):
@@ -65,20 +62,12 @@ class RequestOut(BaseModel):
 
     @classmethod
     def of(cls, request: Request) -> "RequestOut":
-        return cls(
-            id=request.id,
-            request_no=request.request_no,
-            court_code=request.court_code,
-            action=request.action,
-            status=request.status,
-            case_no=request.case_no,
-            subject_name=request.subject_name,
-            subject_id_number=request.subject_id_number,
-            issued_at=request.issued_at,
-            received_at=request.received_at,
-            document_sha256=request.document_sha256,
-            files=[FileOut(type=f.type, filename=f.filename, sha256=f.sha256) for f in request.files],
-            tasks=[TaskOut.of(t) for t in request.tasks],
+        return cls.model_validate(
+            {
+                **_columns(request),
+                "files": _files(request.files),
+                "tasks": [TaskOut.of(t) for t in request.tasks],
+            }
         )
 
 
@@ -93,16 +82,9 @@ class TaskDetailOut(TaskOut):
 
     @classmethod
     def of(cls, task: Task) -> "TaskDetailOut":
-        request = task.request
-        return cls(
-            **TaskOut.of(task).model_dump(),
-            request_no=request.request_no,
-            court_code=request.court_code,
-            action=request.action,
-            case_no=request.case_no,
-            subject_name=request.subject_name,
-            subject_id_number=request.subject_id_number,
-            files=[FileOut(type=f.type, filename=f.filename, sha256=f.sha256) for f in request.files],
+        request = task.request  # the task's own fields (id, status) win over the request's
+        return cls.model_validate(
+            {**_columns(request), **TaskOut.of(task).model_dump(), "files": _files(request.files)}
         )
 
 
@@ -144,19 +126,10 @@ class ReceiptDetailOut(BaseModel):
 
     @classmethod
     def of(cls, receipt: Receipt, assets: list[FoundAsset]) -> "ReceiptDetailOut":
-        return cls(
-            id=receipt.id,
-            task_id=receipt.task_id,
-            unit_code=receipt.unit_code,
-            receipt_no=receipt.receipt_no,
-            final=receipt.final,
-            outcome=receipt.outcome,
-            reason_code=receipt.reason_code,
-            reason_text=receipt.reason_text,
-            handler_name=receipt.handler_name,
-            handled_at=receipt.handled_at,
-            received_at=receipt.received_at,
-            document_sha256=receipt.document_sha256,
-            files=[FileOut(type=f.type, filename=f.filename, sha256=f.sha256) for f in receipt.files],
-            assets=[FoundAssetOut.model_validate(a, from_attributes=True) for a in assets],
+        return cls.model_validate(
+            {
+                **_columns(receipt),
+                "files": _files(receipt.files),
+                "assets": [FoundAssetOut.model_validate(a, from_attributes=True) for a in assets],
+            }
         )
