@@ -19,6 +19,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
+from hub.config import Settings
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -26,15 +28,26 @@ class Delivery:
 
     task_id: int
     unit_code: str
+    unit_name: str
+    court_code: str
     request_no: str
+    action: str
     document: bytes
     files: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AdapterContext:
+    """What the hub lends every adapter: its settings (SMTP server, public URL, limits)."""
+
+    settings: Settings
 
 
 @dataclass(frozen=True)
 class Served:
     at: datetime
     receipt: bytes | None = None
+    note: str | None = None  # a remark kept with the attempt (an answer that could not be read)
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,16 @@ class Refused:
 Outcome = Served | RetryLater | Refused
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """A receipt a unit left on a channel the hub reads (a folder), with the files that came beside it."""
+
+    name: str
+    document: bytes
+    files: dict[str, bytes]
+    handle: object  # the adapter's own reference to it (a path)
+
+
 class Misconfigured(Exception):
     """The unit's channel configuration cannot work (a missing secret, an unusable address)."""
 
@@ -60,10 +83,21 @@ class Adapter(ABC):
 
     kind: ClassVar[str]
     config_model: ClassVar[type[BaseModel]]
+    # True for a channel that needs no network (the inbox): `serve` is then called inside the
+    # transaction that queues the task, instead of by the worker.
+    immediate: ClassVar[bool] = False
 
-    def __init__(self, config: BaseModel) -> None:
+    def __init__(self, config: BaseModel, context: AdapterContext) -> None:
         self.config = config
+        self.context = context
 
     @abstractmethod
     def serve(self, delivery: Delivery) -> Outcome:
         """Hand `delivery` to the unit through this channel; never raise for a channel failure."""
+
+    def collect(self) -> list[Dropped]:
+        """Receipts the unit left on this channel since the last call (a channel the hub reads)."""
+        return []
+
+    def file_away(self, dropped: Dropped, *, error: str | None) -> None:  # noqa: B027 (optional hook)
+        """After the hub applied `dropped` (error None) or refused it (error says why)."""

@@ -8,6 +8,7 @@ from hub.directory.loader import InboxChannel
 class InboxAdapter(Adapter):
     kind = "inbox"
     config_model = InboxChannel
+    immediate = True
 
     def serve(self, delivery: Delivery) -> Outcome:
         return Served(at=now())

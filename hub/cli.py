@@ -55,17 +55,55 @@ def _sync_directory(hub: Hub) -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API (and, later, the web pages) on HOST:PORT."""
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    with_worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Run the delivery worker in this process too.")
+    ] = True,
+) -> None:
+    """Serve the API (and, later, the web pages) on HOST:PORT, with the worker unless --no-worker."""
     import uvicorn
 
     from hub.app import create_app
+    from hub.delivery.worker import Worker
 
     settings = get_settings()
     settings.check_secret()
     hub = Hub.from_settings(settings)
     _sync_directory(hub)
-    uvicorn.run(create_app(settings, hub), host=host, port=port, log_level="info")
+    background = Worker(hub)
+    if with_worker:
+        background.start()
+    try:
+        uvicorn.run(create_app(settings, hub), host=host, port=port, log_level="info")
+    finally:
+        background.stop()
+
+
+@app.command()
+def worker() -> None:
+    """Serve tasks through their channels, take in folder receipts, send notices; until stopped.
+
+    Any number of workers (and `hub serve` processes) may run over one database.
+    """
+    import contextlib
+    import logging
+    import signal
+
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from hub.delivery.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    hub = Hub.from_settings(settings)
+    _sync_directory(hub)
+    scheduler = BlockingScheduler(timezone="Asia/Shanghai")
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    err.print(f"worker ticking every {settings.tick_s:g} s (Ctrl-C to stop)")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        Worker(hub).start(scheduler)
 
 
 @db_app.command("upgrade")
@@ -114,7 +152,10 @@ def units_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.
             json.dumps([u.model_dump(mode="json") for u in directory.units], ensure_ascii=False, indent=2)
         )
         return
-    rows = [(unit.code, unit.name, unit.channel.kind, " ".join(unit.actions)) for unit in directory.units]
+    rows = [
+        (unit.code, unit.name, " → ".join(c.kind for c in unit.channels), " ".join(unit.actions))
+        for unit in directory.units
+    ]
     if not sys.stdout.isatty():  # piped: whole lines, tab-separated, never cut to a width
         for row in rows:
             typer.echo("\t".join(row))

@@ -22,6 +22,20 @@ class Settings(BaseSettings):
     fund_account_period_years: int = Field(1, ge=1, le=3, description="Longest FUND_ACCOUNT control.")
     public_url: str = Field("http://127.0.0.1:8000", description="Base of links in e-mails and pages.")
 
+    tick_s: float = Field(15, gt=0, description="How often the worker looks for work (seconds).")
+    delivery_retry_base_s: float = Field(
+        30, ge=0, description="First retry delay of a failed delivery; it doubles per attempt, with jitter."
+    )
+    delivery_max_attempts: int = Field(6, ge=1, description="Attempts per channel before the next fallback.")
+
+    smtp_host: str = Field("127.0.0.1", description="SMTP server for e-mail channels and alerts.")
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_user: str = Field("", description="SMTP login; empty: no login.")
+    smtp_password: SecretStr = Field(SecretStr(""))
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_timeout_s: float = Field(10, gt=0)
+    mail_from: str = Field("linkage-hub@example.org", description="Sender of every e-mail the hub sends.")
+
     @model_validator(mode="after")
     def _defaults(self) -> "Settings":
         if not self.database_url:

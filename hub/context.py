@@ -1,6 +1,7 @@
 """What a running hub holds: its settings, database and blob store. Built once by the app or the CLI."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,8 @@ class Hub:
     engine: Engine
     sessions: sessionmaker[Session]
     blobs: BlobStore
+    # Called after a commit that queued deliveries; the worker of this process sets it (hub/delivery/worker.py).
+    wake: Callable[[], None] = field(default=lambda: None)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Hub":

@@ -200,3 +200,77 @@ def submit(client: TestClient, headers: dict[str, str], name: str) -> dict:
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+# --- a real SMTP server --------------------------------------------------------------------------
+
+
+class MailCatcher:
+    """An SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives: `messages` parsed with
+    email.policy.default, `envelopes` as (mail_from, rcpt_tos). It can refuse recipients, and be
+    stopped and started again on the same port."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.host = "127.0.0.1"
+        with socket.socket() as probe:
+            probe.bind((self.host, 0))
+            self.port = probe.getsockname()[1]
+        self.messages: list = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._refusal: tuple[str, frozenset[str] | None] | None = None
+        self._arrived = threading.Condition()
+        self._controller = None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        if self._controller is None:
+            self._controller = Controller(self, hostname=self.host, port=self.port)
+            self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def reject_recipients(
+        self, code: int = 550, text: str = "5.1.1 mailbox unavailable", *, only: list[str] | None = None
+    ) -> None:
+        """Answer RCPT with `code text` (for the addresses `only`, or for all)."""
+        self._refusal = (f"{code} {text}", frozenset(only) if only is not None else None)
+
+    def wait_for(self, n: int, timeout: float = 5) -> list:
+        """The messages once at least `n` have arrived; fails after `timeout` seconds."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.messages) >= n, timeout):
+                pytest.fail(f"{len(self.messages)} message(s) arrived within {timeout} s, not {n}")
+            return list(self.messages)
+
+    # aiosmtpd handler hooks
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if self._refusal is not None and (self._refusal[1] is None or address in self._refusal[1]):
+            return self._refusal[0]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        from email import policy
+        from email.parser import BytesParser
+
+        message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
+        with self._arrived:
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.messages.append(message)
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp() -> Iterator[MailCatcher]:
+    catcher = MailCatcher()
+    catcher.start()
+    yield catcher
+    catcher.stop()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.clock import now
@@ -82,3 +83,29 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def user_by_name(session: Session, username: str) -> User | None:
     return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+
+
+def unit_system_user(session: Session, *, unit_code: str, unit_name: str) -> User:
+    """The account a unit's own system acts as when a channel brings its receipt (http-push, folder).
+
+    Created on first use; it has no password and no token, so no one can sign in as it.
+    """
+    username = f"{unit_code}.system"
+    user = user_by_name(session, username)
+    if user is not None:
+        return user
+    user = User(
+        username=username,
+        display_name=f"{unit_name}（系统）",
+        role="unit_staff",
+        unit_code=unit_code,
+        created_at=now(),
+    )
+    try:
+        with session.begin_nested():  # another worker may create it at the same moment
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        user = user_by_name(session, username)
+        assert user is not None
+    return user

@@ -30,6 +30,9 @@ class InboxChannel(_Entry):
     kind: Literal["inbox"] = "inbox"
 
 
+Format = Literal["standard", "real-estate"]
+
+
 class HttpPushChannel(_Entry):
     kind: Literal["http-push"]
     url: AnyHttpUrl = Field(title="Endpoint", description="URL the hub POSTs tasks to.")
@@ -39,6 +42,11 @@ class HttpPushChannel(_Entry):
         description="Name of the environment variable holding the bearer token (never the token itself).",
     )
     timeout_s: float = Field(10, gt=0, le=300, title="Timeout (s)")
+    format: Format = Field(
+        "standard",
+        title="Format",
+        description="The standard's XML, or the unit's own format (adapters/formats).",
+    )
 
 
 class EmailChannel(_Entry):
@@ -71,23 +79,49 @@ class UnitEntry(_Entry):
     limits: dict[Action, Annotated[int, Field(ge=1)]] = {}
     contacts: Contacts
     channel: Channel = Field(default_factory=InboxChannel)
-    fallback: list[ChannelKind] = []
+    fallback: list[Channel] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_fallback_kinds(cls, data: Any) -> Any:
+        """A fallback written as a bare kind: "inbox", or "email" to the staff contacts."""
+        if not isinstance(data, dict) or not isinstance(data.get("fallback"), list):
+            return data
+        staff = (data.get("contacts") or {}).get("staff") if isinstance(data.get("contacts"), dict) else None
+        fallback = []
+        for entry in data["fallback"]:
+            if entry == "inbox":
+                entry = {"kind": "inbox"}
+            elif entry == "email" and staff:
+                entry = {"kind": "email", "to": staff}
+            elif isinstance(entry, str) and entry in get_args(ChannelKind):
+                raise ValueError(
+                    f"fallback: {entry!r} needs its keys: write it as a table, e.g. {{ kind = {entry!r}, ... }}"
+                )
+            fallback.append(entry)
+        return {**data, "fallback": fallback}
 
     @model_validator(mode="after")
     def _consistent(self) -> "UnitEntry":
-        for key in ("actions", "asset_classes", "fallback"):
+        for key in ("actions", "asset_classes"):
             values = getattr(self, key)
             if dupes := sorted({str(v) for v in values if values.count(v) > 1}):
                 raise ValueError(f"{key}: duplicate {', '.join(dupes)}")
+        kinds = [c.kind for c in self.channels]
+        if dupes := sorted({k for k in kinds[1:] if kinds.count(k) > 1}):
+            raise ValueError(f"fallback: repeats the channel kind {', '.join(map(repr, dupes))}")
         if extra := [str(a) for a in self.limits if a not in self.actions]:
             raise ValueError(f"limits: {', '.join(extra)} not among the unit's actions")
         if ITEM_ACTIONS & set(self.actions) and not self.asset_classes:
             raise ValueError("asset_classes: required for a unit that controls property")
         if Action.DEDUCT in self.actions and not FUNDS_CLASSES & set(self.asset_classes):
             raise ValueError("asset_classes: DEDUCT needs DEPOSIT, FUND_ACCOUNT or INSURANCE_POLICY")
-        if self.channel.kind in self.fallback:
-            raise ValueError(f"fallback: repeats the primary channel kind {self.channel.kind!r}")
         return self
+
+    @property
+    def channels(self) -> list[InboxChannel | HttpPushChannel | EmailChannel | FolderChannel]:
+        """The channel, then the fallback channels, in the order they are tried."""
+        return [self.channel, *self.fallback]
 
     def limit(self, action: Action) -> int:
         """Working days the unit has for `action`: its own limit, else the default."""

@@ -34,7 +34,7 @@ def sync_directory(session: Session, *, directory: Directory, actor: str = "syst
             "limits": {str(a): entry.limit(a) for a in entry.actions},
             "contacts": entry.contacts.model_dump(mode="json"),
             "channel": entry.channel.model_dump(mode="json"),
-            "fallback": list(entry.fallback),
+            "fallback": [channel.model_dump(mode="json") for channel in entry.fallback],
             "active": True,
         }
         unit = existing.pop(entry.code, None)

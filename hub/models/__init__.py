@@ -1,6 +1,7 @@
 """All ORM models, so that Alembic sees every table."""
 
 from hub.models.base import Base
+from hub.models.delivery import DeliveryAttempt, QueuedDelivery
 from hub.models.directory import ApiToken, Court, Unit, User
 from hub.models.exchange import Control, FoundAsset, Item, Receipt, ReceiptFile, Request, RequestFile, Task
 from hub.models.store import AuditEvent, AuditHead, Blob, CalendarDay, CalendarYear
@@ -15,8 +16,10 @@ __all__ = [
     "CalendarYear",
     "Control",
     "Court",
+    "DeliveryAttempt",
     "FoundAsset",
     "Item",
+    "QueuedDelivery",
     "Receipt",
     "ReceiptFile",
     "Request",

@@ -30,7 +30,7 @@ class Unit(Base):
     limits: Mapped[dict[str, int]] = mapped_column(JSON)
     contacts: Mapped[dict[str, Any]] = mapped_column(JSON)
     channel: Mapped[dict[str, Any]] = mapped_column(JSON)
-    fallback: Mapped[list[str]] = mapped_column(JSON)
+    fallback: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # channels tried after `channel`
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
@@ -25,13 +25,20 @@ the same body; the same RequestNo with other content: 409. Every refusal leaves 
 
 @router.post("/requests", response_model=RequestOut, status_code=201, description=SUBMIT_DOC)
 def post_request(
-    principal: PrincipalDep, submission: SubmissionDep, hub: HubDep, session: SessionDep, response: Response
+    principal: PrincipalDep,
+    submission: SubmissionDep,
+    hub: HubDep,
+    session: SessionDep,
+    response: Response,
+    background: BackgroundTasks,
 ) -> RequestOut:
     request, created = submit_request(
         session, settings=hub.settings, blobs=hub.blobs, principal=principal, submission=submission
     )
     if not created:
         response.status_code = 200
+    elif any(t.status == "created" for t in request.tasks):
+        background.add_task(hub.wake)  # after the commit: the worker serves the queued tasks now
     return RequestOut.of(request)
 
 

@@ -10,7 +10,7 @@ from hub.clock import Instant, now
 from hub.models import Base, FoundAsset, Receipt, Request, Task
 
 
-def _columns(row: Base) -> dict[str, Any]:
+def columns_of(row: Base) -> dict[str, Any]:
     """A row's column values by attribute name: the API shapes pick the fields they declare."""
     return {column.key: getattr(row, column.key) for column in inspect(type(row)).column_attrs}
 
@@ -42,7 +42,7 @@ class TaskOut(BaseModel):
     @classmethod
     def of(cls, task: Task) -> "TaskOut":
         overdue = task.closed_at is None and task.due_at is not None and task.due_at < now()
-        return cls.model_validate({**_columns(task), "overdue": overdue})
+        return cls.model_validate({**columns_of(task), "overdue": overdue})
 
 
 class RequestOut(BaseModel):
@@ -64,7 +64,7 @@ class RequestOut(BaseModel):
     def of(cls, request: Request) -> "RequestOut":
         return cls.model_validate(
             {
-                **_columns(request),
+                **columns_of(request),
                 "files": _files(request.files),
                 "tasks": [TaskOut.of(t) for t in request.tasks],
             }
@@ -84,7 +84,7 @@ class TaskDetailOut(TaskOut):
     def of(cls, task: Task) -> "TaskDetailOut":
         request = task.request  # the task's own fields (id, status) win over the request's
         return cls.model_validate(
-            {**_columns(request), **TaskOut.of(task).model_dump(), "files": _files(request.files)}
+            {**columns_of(request), **TaskOut.of(task).model_dump(), "files": _files(request.files)}
         )
 
 
@@ -128,7 +128,7 @@ class ReceiptDetailOut(BaseModel):
     def of(cls, receipt: Receipt, assets: list[FoundAsset]) -> "ReceiptDetailOut":
         return cls.model_validate(
             {
-                **_columns(receipt),
+                **columns_of(receipt),
                 "files": _files(receipt.files),
                 "assets": [FoundAssetOut.model_validate(a, from_attributes=True) for a in assets],
             }

@@ -13,6 +13,7 @@ from hub.blobs import BlobStore, sha256_hex
 from hub.calendar.service import load_calendar
 from hub.clock import now, today_shanghai
 from hub.config import Settings
+from hub.delivery.service import enqueue
 from hub.directory.service import unit_limit
 from hub.errors import Conflict, Forbidden, Invalid
 from hub.models import Blob, Control, Item, Request, RequestFile, Task, Unit
@@ -20,7 +21,7 @@ from hub.standard.codes import Action
 from hub.standard.documents import AssistanceRequest, RequestItem
 from hub.standard.rules import attached_problems, inspect
 from hub.standard.xml import Problem
-from hub.tasks.service import OPEN_STATES, request_status, serve_task
+from hub.tasks.service import OPEN_STATES, request_status
 
 
 @dataclass
@@ -271,17 +272,20 @@ def submit_request(
         },
     )
     calendar = load_calendar(session)
-    for unit in units:
-        task = Task(
+    tasks = [
+        Task(
             request_id=request.id,
             unit_code=unit.code,
             status="created",
             limit_days=unit_limit(unit, document.action),
             created_at=received,
         )
-        session.add(task)
-        session.flush()
-        serve_task(session, task=task, calendar=calendar, channel="inbox", at=received)
+        for unit in units
+    ]
+    session.add_all(tasks)
+    session.flush()
+    for task, unit in zip(tasks, units, strict=True):
+        enqueue(session, task=task, unit=unit, settings=settings, blobs=blobs, calendar=calendar)
     session.flush()
     return request, True
 

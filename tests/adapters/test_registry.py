@@ -5,18 +5,17 @@ from importlib.metadata import EntryPoint
 import pytest
 
 from adapters import registry as adapters_registry
-from adapters.base import Delivery, Served
+from adapters.base import AdapterContext, Delivery, Served
 from adapters.inbox import InboxAdapter
 from adapters.registry import AdapterError, adapter_class
+from hub.config import Settings
 from hub.directory.loader import BUNDLED_DIRECTORY, load_directory
 
 
 def test_every_bundled_unit_has_an_adapter_that_accepts_its_channel():
     for unit in load_directory(BUNDLED_DIRECTORY).units:
-        adapter = adapter_class(unit.channel.kind)
-        assert isinstance(unit.channel, adapter.config_model), unit.code
-        for kind in unit.fallback:
-            adapter_class(kind)
+        for channel in unit.channels:
+            assert isinstance(channel, adapter_class(channel.kind).config_model), unit.code
 
 
 def test_inbox_is_registered_through_its_entry_point():
@@ -29,12 +28,13 @@ def test_inbox_is_registered_through_its_entry_point():
 
 def test_inbox_serves_at_once():
     unit = load_directory(BUNDLED_DIRECTORY).unit("town-mingyue")
-    outcome = InboxAdapter(unit.channel).serve(Delivery(1, "town-mingyue", "AT-2026-000106", b"<x/>"))
+    delivery = Delivery(1, "town-mingyue", unit.name, "J2426", "AT-2026-000106", "QUERY", b"<x/>")
+    outcome = InboxAdapter(unit.channel, AdapterContext(Settings())).serve(delivery)
     assert isinstance(outcome, Served) and outcome.receipt is None
 
 
 def test_an_unknown_kind_is_named():
-    with pytest.raises(AdapterError, match=r"'carrier-pigeon'.*known: inbox"):
+    with pytest.raises(AdapterError, match=r"'carrier-pigeon'.*known: email, folder, http-push, inbox"):
         adapter_class("carrier-pigeon")
 
 
@@ -52,3 +52,12 @@ def test_a_broken_third_party_adapter_stops_loading_by_name(monkeypatch, value, 
     finally:
         monkeypatch.undo()
         adapters_registry.registry.cache_clear()
+
+
+def test_the_directory_knows_every_unit_format_and_no_other():
+    from typing import get_args
+
+    from adapters.formats import FORMATS
+    from hub.directory.loader import Format
+
+    assert set(get_args(Format)) == {"standard", *FORMATS}

@@ -176,6 +176,16 @@ def test_http_push_channel(tmp_path):
     assert isinstance(unit.channel, HttpPushChannel) and unit.channel.timeout_s == 10
 
 
+def test_fallback_chain_from_bare_kinds_and_tables(tmp_path):
+    extra = (
+        'channel = { kind = "http-push", url = "http://127.0.0.1:9/in", token_env = "HUB_TOKEN" }\n'
+        'fallback = ["email", { kind = "folder", outbox = "/srv/out", inbox = "/srv/in" }, "inbox"]'
+    )
+    unit = load_directory(write(tmp_path, unit_toml(extra=extra))).unit("vehicles")
+    assert [c.kind for c in unit.channels] == ["http-push", "email", "folder", "inbox"]
+    assert unit.fallback[0].to == ["vehicles.staff@example.org"]  # a bare "email" goes to the staff
+
+
 BROKEN = [
     pytest.param(
         [unit_toml("other-unit"), unit_toml(extra='channel = { kind = "fax" }')],
@@ -237,6 +247,16 @@ BROKEN = [
         [unit_toml(extra='fallback = ["inbox"]')],
         ["unit 'vehicles' (units[0]): fallback: "],
         id="fallback-repeats-primary",
+    ),
+    pytest.param(
+        [unit_toml(extra='fallback = ["http-push"]')],
+        ["unit 'vehicles' (units[0]): ", "'http-push' needs its keys: write it as a table"],
+        id="bare-http-push-fallback",
+    ),
+    pytest.param(
+        [unit_toml(extra='fallback = ["email", { kind = "email", to = ["x@example.org"] }]')],
+        ["unit 'vehicles' (units[0]): fallback: repeats the channel kind 'email'"],
+        id="fallback-repeats-a-kind",
     ),
 ]
 
