@@ -12,12 +12,16 @@ Inbound, the unit drops receipt XML files (`*.xml`) into `inbox`, with the attac
 them: attachments first, the XML last (or written under another name and renamed to .xml). The hub
 takes each in and moves it with its attachments to `inbox/done/`, or to `inbox/rejected/` beside
 `<name>.error.txt` saying why. Several hub processes may read one inbox: a file is claimed by renaming it
-into `inbox/.taking/`, and one left there by a process that died is taken again after ten minutes.
+into a claim folder `inbox/.taking/<unix time>-<random>/` with its attachments, and a claim left there
+by a process that died is taken again after ten minutes.
 """
 
+import contextlib
 import json
+import logging
 import os
 import secrets
+import shutil
 import time
 from pathlib import Path
 
@@ -26,6 +30,7 @@ from hub.clock import now
 from hub.directory.loader import FolderChannel
 from hub.standard.xml import DocumentError, parse
 
+log = logging.getLogger("hub.worker")
 TAKING, DONE, REJECTED = ".taking", "done", "rejected"
 STALE_S = 600
 NS = "{urn:linkage-hub:enforcement:1.0}"
@@ -46,11 +51,6 @@ def _sync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _free_name(folder: Path, name: str) -> Path:
-    target = folder / name
-    return target if not target.exists() else folder / f"{int(time.time())}-{secrets.token_hex(2)}-{name}"
-
-
 class FolderAdapter(Adapter):
     kind = "folder"
     config_model = FolderChannel
@@ -66,16 +66,9 @@ class FolderAdapter(Adapter):
             "request_no": delivery.request_no,
             "court": delivery.court_code,
         }
-        target = outbox / delivery.request_no
-        if (target / "task.json").exists():
-            if (
-                json.loads((target / "task.json").read_text(encoding="utf-8")).get("task_id")
-                == delivery.task_id
-            ):
-                return Served(at=now())  # already there
-            target = outbox / f"{delivery.request_no}-{delivery.task_id}"
-            if target.exists():
-                return Served(at=now())
+        target = self._target(outbox, delivery)
+        if target is None:
+            return Served(at=now())  # already there
         partial = outbox / f".partial-{delivery.request_no}-{delivery.task_id}-{secrets.token_hex(4)}"
         try:
             partial.mkdir()
@@ -87,60 +80,95 @@ class FolderAdapter(Adapter):
             os.rename(partial, target)
             _sync_dir(outbox)
         except OSError as exc:
-            for leftover in partial.glob("*") if partial.exists() else ():
-                leftover.unlink(missing_ok=True)
             if partial.exists():
-                partial.rmdir()
-            if target.exists():  # another process wrote the same task at the same moment
+                shutil.rmtree(partial, ignore_errors=True)
+            if _holds(target, delivery.task_id):  # another process wrote the same task at the same moment
                 return Served(at=now())
             return RetryLater(0, f"cannot write into {outbox}: {exc.strerror or exc}")
         return Served(at=now())
 
+    @staticmethod
+    def _target(outbox: Path, delivery: Delivery) -> Path | None:
+        """outbox/<RequestNo>/, or <RequestNo>-<task id>/ when that is taken by something else; None when
+        the task is there already."""
+        for target in (outbox / delivery.request_no, outbox / f"{delivery.request_no}-{delivery.task_id}"):
+            if _holds(target, delivery.task_id):
+                return None
+            if not target.exists():
+                return target
+        return outbox / f"{delivery.request_no}-{delivery.task_id}-{secrets.token_hex(4)}"
+
     def collect(self) -> list[Dropped]:
         inbox = Path(self.config.inbox)
         if not inbox.is_dir():
+            log.warning("folder inbox %s does not exist or is not a folder (a share not mounted?)", inbox)
             return []
         taking = inbox / TAKING
         taking.mkdir(exist_ok=True)
-        candidates = [p for p in sorted(inbox.glob("*.xml")) if not p.name.startswith(".")]
-        stale = [p for p in sorted(taking.glob("*.xml")) if _claimed_at(p) < time.time() - STALE_S]
-        dropped = []
-        for path in candidates + stale:
-            name = path.name if path.parent == inbox else path.name.split("-", 1)[1]
-            claimed = taking / f"{int(time.time())}-{name}"
-            try:
-                os.rename(path, claimed)  # atomic: one process wins, the others find it gone
-            except FileNotFoundError:
+        dropped = [self._reclaim(claim) for claim in sorted(taking.iterdir()) if _stale(claim)]
+        for path in sorted(inbox.glob("*.xml")):
+            if path.name.startswith("."):
                 continue
-            document = claimed.read_bytes()
-            files = {}
-            for listed in _attachment_names(document):
-                for place in (inbox / listed, taking / listed):
-                    if place.is_file() and place.parent.resolve() in (inbox.resolve(), taking.resolve()):
-                        if place.parent == inbox:
-                            os.replace(place, taking / listed)
-                        files[listed] = (taking / listed).read_bytes()
-                        break
-            dropped.append(Dropped(name=name, document=document, files=files, handle=claimed))
-        return dropped
+            claim = taking / f"{int(time.time())}-{secrets.token_hex(4)}"
+            claim.mkdir()
+            try:
+                os.rename(path, claim / path.name)  # atomic: one process wins, the others find it gone
+            except FileNotFoundError:
+                claim.rmdir()
+                continue
+            for listed in _attachment_names((claim / path.name).read_bytes()):
+                with contextlib.suppress(FileNotFoundError):
+                    os.rename(inbox / listed, claim / listed)
+            dropped.append(_dropped(claim))
+        return [d for d in dropped if d is not None]
+
+    @staticmethod
+    def _reclaim(claim: Path) -> Dropped | None:
+        """A claim a dead process left: renamed under a fresh time, so one process takes it again."""
+        fresh = claim.with_name(f"{int(time.time())}-{secrets.token_hex(4)}")
+        try:
+            os.rename(claim, fresh)
+        except FileNotFoundError:
+            return None
+        return _dropped(fresh)
 
     def file_away(self, dropped: Dropped, *, error: str | None) -> None:
-        claimed = Path(dropped.handle)  # type: ignore[arg-type]
-        folder = claimed.parent.parent / (DONE if error is None else REJECTED)
+        claim = Path(dropped.handle)  # type: ignore[arg-type]
+        folder = claim.parent.parent / (DONE if error is None else REJECTED)
         folder.mkdir(exist_ok=True)
-        target = _free_name(folder, dropped.name)
+        names = [dropped.name, *(p.name for p in claim.iterdir() if p.name != dropped.name)]
+        # a name taken already: the receipt and its attachments share one prefix, so they stay together
+        prefix = f"{claim.name}-" if any((folder / n).exists() for n in names) else ""
         if error is not None:
-            (folder / f"{target.name}.error.txt").write_text(error + "\n", encoding="utf-8")
-        for name in dropped.files:
-            attachment = claimed.parent / name
-            if attachment.exists():
-                os.replace(attachment, _free_name(folder, name))
-        os.replace(claimed, target)
+            (folder / f"{prefix}{dropped.name}.error.txt").write_text(error + "\n", encoding="utf-8")
+        for name in names:
+            os.replace(claim / name, folder / f"{prefix}{name}")
+        claim.rmdir()
 
 
-def _claimed_at(path: Path) -> float:
-    stamp = path.name.split("-", 1)[0]
-    return float(stamp) if stamp.isdigit() else 0.0
+def _stale(claim: Path) -> bool:
+    stamp = claim.name.split("-", 1)[0]
+    return claim.is_dir() and (not stamp.isdigit() or int(stamp) < time.time() - STALE_S)
+
+
+def _dropped(claim: Path) -> Dropped | None:
+    """The receipt in a claim folder with the attachments beside it; None for an empty claim."""
+    xml = next((p for p in sorted(claim.glob("*.xml")) if not p.name.startswith(".")), None)
+    if xml is None:
+        for leftover in claim.iterdir():
+            os.replace(leftover, claim.parent.parent / leftover.name)  # back where the unit put it
+        claim.rmdir()
+        return None
+    files = {p.name: p.read_bytes() for p in claim.iterdir() if p != xml}
+    return Dropped(name=xml.name, document=xml.read_bytes(), files=files, handle=claim)
+
+
+def _holds(folder: Path, task_id: int) -> bool:
+    """Whether `folder` is this task's, written whole (its task.json names the task)."""
+    try:
+        return json.loads((folder / "task.json").read_text(encoding="utf-8")).get("task_id") == task_id
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _attachment_names(document: bytes) -> list[str]:

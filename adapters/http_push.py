@@ -50,10 +50,14 @@ class HttpPushAdapter(Adapter):
     config: HttpPushChannel
 
     def serve(self, delivery: Delivery) -> Outcome:
-        secret = os.environ.get(self.config.token_env)
+        secret = os.environ.get(self.config.token_env, "").strip()  # an env file saved on Windows ends in \r
         if not secret:
             raise Misconfigured(
                 f"the environment variable {self.config.token_env} (the bearer secret) is not set"
+            )
+        if not (secret.isascii() and secret.isprintable()):
+            raise Misconfigured(
+                f"the environment variable {self.config.token_env} holds characters an HTTP header cannot carry"
             )
         unit_format = FORMATS.get(self.config.format) if self.config.format != "standard" else None
         body = delivery.document
@@ -77,8 +81,8 @@ class HttpPushAdapter(Adapter):
             )
         except httpx.TimeoutException:
             return RetryLater(0, f"{url}: no answer within {self.config.timeout_s:g} s")
-        except httpx.HTTPError as exc:
-            return RetryLater(0, f"{url}: {type(exc).__name__}: {exc}")
+        except httpx.HTTPError as exc:  # never echo the secret, whatever the transport says
+            return RetryLater(0, f"{url}: {type(exc).__name__}: {str(exc).replace(secret, '***')}")
         if response.is_success:
             try:
                 return Served(at=now(), receipt=self._answer(response, delivery, unit_format))

@@ -230,7 +230,7 @@ def settle(
             delivery.notice_due_at = finished
         if task.status == "created":
             serve_task(session, task=task, calendar=calendar, channel=delivery.kind, at=outcome.at)
-        else:
+        elif task.status in OPEN_STATES:
             record(
                 session,
                 actor=worker,

@@ -17,6 +17,7 @@ class UnitOut(BaseModel):
     asset_classes: list[str]
     limits: dict[str, int]
     channel: str
+    fallback: list[str]
     active: bool
 
     @classmethod
@@ -29,6 +30,7 @@ class UnitOut(BaseModel):
             asset_classes=unit.asset_classes,
             limits=unit.limits,
             channel=unit.channel["kind"],
+            fallback=[c["kind"] for c in unit.fallback],
             active=unit.active,
         )
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from hub.config import Settings
 from hub.delivery.service import enqueue
 from hub.directory.service import unit_limit
 from hub.errors import Conflict, Forbidden, Invalid
-from hub.models import Blob, Control, Item, Request, RequestFile, Task, Unit
+from hub.models import Blob, Control, Item, QueuedDelivery, Request, RequestFile, Task, Unit
 from hub.standard.codes import Action
 from hub.standard.documents import AssistanceRequest, RequestItem
 from hub.standard.rules import attached_problems, inspect
@@ -306,6 +306,13 @@ def cancel_request(session: Session, *, principal: Principal, request: Request, 
         raise Conflict(
             f"Request {request.request_no} has no open task left to cancel.", code="nothing_to_cancel"
         )
+    session.execute(  # a delivery still waiting is not made; one running finds the task cancelled
+        update(QueuedDelivery)
+        .where(QueuedDelivery.task_id.in_([t.id for t in cancelled]), QueuedDelivery.status == "waiting")
+        .values(
+            status="cancelled", finished_at=at, next_at=None, last_error="not needed: the task is cancelled"
+        )
+    )
     session.flush()
     request.status = request_status(list(request.tasks))
     record(
