@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run demo test lint install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ run: $(STAMP)
 	HUB_DEMO=$${HUB_DEMO:-1} $(BIN)/hub db upgrade
 	HUB_DEMO=$${HUB_DEMO:-1} $(BIN)/hub seed --demo --if-empty
 	HUB_DEMO=$${HUB_DEMO:-1} $(BIN)/hub serve --host 127.0.0.1 --port 8000
+
+# The hub with three member units simulated on loopback (http-push), answering a query to all units.
+demo: $(STAMP)
+	$(BIN)/python -m hub.simulator.demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

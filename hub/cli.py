@@ -13,6 +13,7 @@ from rich.table import Table
 from hub.config import get_settings
 from hub.context import Hub
 from hub.db import unit_of_work
+from hub.simulator.cli import simulate_unit
 
 app = typer.Typer(
     help="Linkage Hub 执行联动协作平台",
@@ -287,3 +288,6 @@ def audit_verify() -> None:
         return
     typer.echo(f"audit chain broken at event {verdict.broken_seq}: {verdict.reason}")
     sys.exit(1)
+
+
+app.command("simulate-unit")(simulate_unit)
