@@ -28,12 +28,12 @@ from pathlib import Path
 from adapters.base import Adapter, Delivery, Dropped, Outcome, RetryLater, Served
 from hub.clock import now
 from hub.directory.loader import FolderChannel
+from hub.standard import NS
 from hub.standard.xml import DocumentError, parse
 
 log = logging.getLogger("hub.worker")
 TAKING, DONE, REJECTED = ".taking", "done", "rejected"
 STALE_S = 600
-NS = "{urn:linkage-hub:enforcement:1.0}"
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -177,5 +177,5 @@ def _attachment_names(document: bytes) -> list[str]:
         tree = parse(document)
     except DocumentError:
         return []
-    names = [a.get("filename") for a in tree.getroot().iter(f"{NS}Attachment")]
+    names = [a.get("filename") for a in tree.getroot().iter(f"{{{NS}}}Attachment")]
     return [n for n in names if n and "/" not in n and "\\" not in n and not n.startswith(".")]

@@ -20,9 +20,11 @@ from adapters.base import Adapter, Delivery, Misconfigured, Outcome, Refused, Re
 from adapters.formats import FORMATS, FormatError
 from hub.clock import now
 from hub.directory.loader import HttpPushChannel
+from hub.standard import NS
+from hub.standard.xml import DocumentError, parse
 
 RETRYABLE = {408, 425, 429}
-RECEIPT_ROOT = b"AssistanceReceipt"
+RECEIPT = f"{{{NS}}}AssistanceReceipt"
 
 
 def _retry_after(response: httpx.Response) -> float:
@@ -97,7 +99,11 @@ class HttpPushAdapter(Adapter):
         if "xml" not in response.headers.get("content-type", "") or not response.content.strip():
             return None
         if unit_format is None:
-            return response.content if RECEIPT_ROOT in response.content[:2000] else None
+            try:
+                root = parse(response.content).getroot()
+            except DocumentError as exc:
+                raise _Unreadable(f"the answer is not readable XML: {exc}") from exc
+            return response.content if root.tag == RECEIPT else None
         try:
             return unit_format.decode_answer(
                 response.content,

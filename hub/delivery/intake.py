@@ -11,6 +11,7 @@ unit's system account.
 import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from sqlalchemy import and_, or_, select, update
 
@@ -64,7 +65,7 @@ def take_answer(hub: Hub, *, task_id: int, unit: Unit, document: bytes, attempt_
         return False
 
 
-def take_folder_receipts(hub: Hub, *, worker: str) -> int:
+def take_folder_receipts(hub: Hub) -> int:
     """Apply every receipt file waiting in the folder channels' inboxes; returns how many were taken."""
     with unit_of_work(hub.sessions) as session:
         units = [
@@ -141,7 +142,7 @@ def _claim_notices(hub: Hub, *, at: datetime) -> dict[str, list[int]]:
     return claimed
 
 
-def send_inbox_notices(hub: Hub, *, worker: str, at: datetime | None = None) -> int:
+def send_inbox_notices(hub: Hub, *, at: datetime | None = None) -> int:
     """E-mail each unit's staff once about the tasks that arrived in its inbox; returns e-mails sent.
 
     A notice is marked sent only after the SMTP server accepted it; one that failed is claimed again
@@ -168,6 +169,8 @@ def send_inbox_notices(hub: Hub, *, worker: str, at: datetime | None = None) -> 
                 mailer.send(message)
             except MailError as exc:
                 log.warning("inbox notice to %s not sent (tried again later): %s", unit_code, exc)
+                if exc.temporary:
+                    break  # the server is down or busy: the other units' notices wait for it too
                 continue
             sent += 1
         with unit_of_work(hub.sessions) as session:
@@ -186,7 +189,7 @@ def _when(instant: datetime | None) -> str:
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
-def _inbox_notice(mailer: Mailer, *, unit: Unit, tasks: list[Task], public_url: str):
+def _inbox_notice(mailer: Mailer, *, unit: Unit, tasks: list[Task], public_url: str) -> EmailMessage | None:
     """One e-mail listing the new tasks, soonest due first; None when none is still open."""
     if not tasks:
         return None

@@ -92,12 +92,18 @@ def make_adapter(channel: dict[str, Any], *, settings: Settings) -> Adapter:
     return cls(config, AdapterContext(settings))
 
 
-def channel_for(unit: Unit, delivery: QueuedDelivery) -> dict[str, Any] | None:
-    """The channel a delivery uses, as the directory says now (an administrator may have fixed it)."""
+def position_for(unit: Unit, delivery: QueuedDelivery) -> int | None:
+    """Where a delivery's channel is among the unit's channels as the directory says now (an administrator
+    may have fixed or reordered them); None when the unit has no channel of its kind any more."""
     channels = channels_of(unit)
     if delivery.position < len(channels) and channels[delivery.position]["kind"] == delivery.kind:
-        return channels[delivery.position]
-    return next((c for c in channels if c["kind"] == delivery.kind), None)
+        return delivery.position
+    return next((i for i, c in enumerate(channels) if c["kind"] == delivery.kind), None)
+
+
+def channel_for(unit: Unit, delivery: QueuedDelivery) -> dict[str, Any] | None:
+    position = position_for(unit, delivery)
+    return None if position is None else channels_of(unit)[position]
 
 
 def enqueue(
@@ -339,10 +345,13 @@ def serve_again(
         )
     unit = session.get(Unit, task.unit_code)
     assert unit is not None
-    channels = channels_of(unit)
-    position = delivery.position if delivery.position < len(channels) else 0
-    if channels[position]["kind"] != delivery.kind:
-        position = next((i for i, c in enumerate(channels) if c["kind"] == delivery.kind), 0)
+    position = position_for(unit, delivery)
+    if position is None:
+        raise Conflict(
+            f"Unit {unit.code} has no {delivery.kind} channel any more: serve one of its deliveries on "
+            "a channel it has.",
+            code="channel_gone",
+        )
     again = enqueue(
         session,
         task=task,

@@ -38,6 +38,7 @@ class Worker:
         self.threads = threads
         self.scheduler: BaseScheduler | None = None
         self._again = threading.Event()
+        self._ticking = threading.Event()
 
     def tick(self, at: datetime | None = None) -> int:
         """Run every delivery due at `at` (default: now), take in folder receipts, send inbox notices.
@@ -48,8 +49,8 @@ class Worker:
         while True:
             self._again.clear()
             made += self.run_deliveries(at)
-            intake.take_folder_receipts(self.hub, worker=self.name)
-            intake.send_inbox_notices(self.hub, worker=self.name, at=at)
+            intake.take_folder_receipts(self.hub)
+            intake.send_inbox_notices(self.hub, at=at)
             if not self._again.is_set():
                 return made
 
@@ -114,9 +115,9 @@ class Worker:
         return 1
 
     def wake(self) -> None:
-        """Run a tick now (a submission queued work); a tick in progress goes round once more."""
+        """Run a tick now (a submission queued work); a tick in progress goes round once more instead."""
         self._again.set()
-        if self.scheduler is not None and self.scheduler.running:
+        if not self._ticking.is_set() and self.scheduler is not None and self.scheduler.running:
             self.scheduler.modify_job("tick", next_run_time=datetime.now(self.scheduler.timezone))
 
     def start(self, scheduler: BaseScheduler | None = None) -> BaseScheduler:
@@ -140,10 +141,13 @@ class Worker:
             self.scheduler.shutdown(wait=True)
 
     def _tick_logged(self) -> None:
+        self._ticking.set()
         try:
             self.tick()
         except Exception:
             log.exception("worker tick failed; the next tick tries again")
+        finally:
+            self._ticking.clear()
 
 
 def _late_attempt(

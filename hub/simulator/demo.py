@@ -41,20 +41,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def demo_directory(ports: dict[str, int]) -> str:
-    """The bundled directory with each unit of `ports` switched to http-push at 127.0.0.1:<port>."""
+def switch_channels(channels: dict[str, str]) -> str:
+    """The bundled directory's text with each unit of `channels` given those `channel`/`fallback` lines."""
     blocks = BUNDLED_DIRECTORY.read_text(encoding="utf-8").split("[[units]]\n")
     for i, block in enumerate(blocks):
-        code = next((c for c in ports if f'\ncode = "{c}"\n' in f"\n{block}"), None)
-        if code is None:
-            continue
-        channel = (
-            f'channel = {{ kind = "http-push", url = "http://127.0.0.1:{ports[code]}/tasks", '
-            'token_env = "SIMULATOR_SECRET", timeout_s = 5 }\nfallback = ["email", "inbox"]\n'
-        )
-        assert 'channel.kind = "inbox"\nfallback = []\n' in block, code
-        blocks[i] = block.replace('channel.kind = "inbox"\nfallback = []\n', channel)
+        code = next((c for c in channels if f'\ncode = "{c}"\n' in f"\n{block}"), None)
+        if code is not None:
+            assert 'channel.kind = "inbox"\nfallback = []\n' in block, code
+            blocks[i] = block.replace(
+                'channel.kind = "inbox"\nfallback = []\n', channels[code].rstrip() + "\n"
+            )
     return "[[units]]\n".join(blocks)
+
+
+def demo_directory(ports: dict[str, int]) -> str:
+    """The bundled directory with each unit of `ports` switched to http-push at 127.0.0.1:<port>."""
+    return switch_channels(
+        {
+            code: f'channel = {{ kind = "http-push", url = "http://127.0.0.1:{port}/tasks", '
+            'token_env = "SIMULATOR_SECRET", timeout_s = 5 }\nfallback = ["email", "inbox"]'
+            for code, port in ports.items()
+        }
+    )
 
 
 class MailToFiles:

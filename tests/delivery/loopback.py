@@ -3,6 +3,7 @@ switched per test, and a worker that retries at once. Imported by the tests that
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +23,8 @@ class Answer:
     body: bytes = b'{"accepted": true}'
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0  # wait before answering (a slow unit)
+    raw: bytes | None = None  # answer with these bytes instead of HTTP (a broken unit)
 
 
 @dataclass
@@ -44,6 +47,11 @@ class UnitEndpoint:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 endpoint.received.append(Received(self.path, dict(self.headers), body))
                 answer = endpoint.script.pop(0) if len(endpoint.script) > 1 else endpoint.script[0]
+                time.sleep(answer.delay_s)
+                if answer.raw is not None:
+                    self.wfile.write(answer.raw)
+                    self.close_connection = True
+                    return
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
                 self.send_header("Content-Length", str(len(answer.body)))

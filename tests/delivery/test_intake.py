@@ -30,7 +30,7 @@ def test_each_unit_gets_one_notice_for_a_batch_of_new_tasks(hub, client, token, 
     second = submit(client, officer, "request-query-all.xml")
     units = {t["unit_code"] for t in first["tasks"] + second["tasks"]}
 
-    assert send_inbox_notices(hub, worker="test") == len(units)
+    assert send_inbox_notices(hub) == len(units)
     assert sorted(staff_of(m) for m in mail.messages) == sorted(f"{u}.staff@example.org" for u in units)
     [civil] = [m for m in mail.messages if staff_of(m) == "civil-affairs.staff@example.org"]
     body = civil.get_body(("plain",)).get_content()
@@ -38,22 +38,22 @@ def test_each_unit_gets_one_notice_for_a_batch_of_new_tasks(hub, client, token, 
     assert ("AT-2026-000101" in body and "AT-2026-000102" in body) or body.count("查询") >= 2
     assert f"{hub.settings.public_url}/units/civil-affairs/tasks" in body
 
-    assert send_inbox_notices(hub, worker="test") == 0  # nothing goes twice
+    assert send_inbox_notices(hub) == 0  # nothing goes twice
     assert len(mail.messages) == len(units)
 
 
 def test_a_notice_the_mail_server_did_not_take_is_sent_when_it_is_back(hub, client, token, mail):
     submit(client, token("officer"), "request-freeze.xml")
     mail.stop()
-    assert send_inbox_notices(hub, worker="test") == 0
+    assert send_inbox_notices(hub) == 0
     with unit_of_work(hub.sessions) as session:
         owed = session.execute(
             select(QueuedDelivery).where(QueuedDelivery.notice_due_at.is_not(None))
         ).scalars()
         assert [d.unit_code for d in owed] == ["housing-fund"]
     mail.start()
-    assert send_inbox_notices(hub, worker="test") == 0  # claimed by the failed run until its lease ends
-    assert send_inbox_notices(hub, worker="test", at=now() + timedelta(minutes=6)) == 1
+    assert send_inbox_notices(hub) == 0  # claimed by the failed run until its lease ends
+    assert send_inbox_notices(hub, at=now() + timedelta(minutes=6)) == 1
     [message] = mail.messages
     assert message["To"] == "housing-fund.staff@example.org"
 
@@ -84,7 +84,7 @@ def test_a_folder_unit_gets_its_task_as_files_and_answers_with_a_file(
 
     (inbox / "receipt.pdf").write_bytes(example_file("receipt.pdf"))  # attachments first, then the XML
     (inbox / "HF-2026-8891.xml").write_bytes(example("receipt-controlled.xml"))
-    assert take_folder_receipts(hub, worker="test") == 1
+    assert take_folder_receipts(hub) == 1
     task = client.get(f"/api/v1/tasks/{task_id}", headers=officer).json()
     assert (task["status"], task["outcome"]) == ("completed", "CONTROLLED")
     assert sorted(p.name for p in (inbox / "done").iterdir()) == ["HF-2026-8891.xml", "receipt.pdf"]
@@ -100,7 +100,7 @@ def test_a_broken_receipt_file_is_set_aside_with_the_reason(hub, client, token, 
     (inbox / "bad.xml").write_bytes(edit("receipt-controlled.xml", ("<Outcome>CONTROLLED", "<Outcome>MAYBE")))
     (inbox / "stranger.xml").write_bytes(edit("receipt-controlled.xml", ("AT-2026-000123", "AT-2026-999999")))
 
-    assert take_folder_receipts(hub, worker="test") == 0
+    assert take_folder_receipts(hub) == 0
     rejected = inbox / "rejected"
     assert "Outcome" in (rejected / "bad.xml.error.txt").read_text(encoding="utf-8")
     assert "AT-2026-999999" in (rejected / "stranger.xml.error.txt").read_text(encoding="utf-8")
