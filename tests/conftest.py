@@ -26,6 +26,8 @@ from hub.directory.service import sync_directory
 from hub.migrations import upgrade
 from schemas import EXAMPLE_FILES_DIR, EXAMPLES_DIR
 
+pytest_plugins = ["loopback"]  # a unit's endpoint on loopback, a dead address, a switched directory, a worker
+
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
 _counter = itertools.count()
 

@@ -14,8 +14,6 @@ from loopback import Answer
 
 from hub.clock import now
 
-pytest_plugins = ["loopback"]  # fixtures: endpoint, dead_url, switch, worker
-
 PUSH = {"kind": "http-push", "token_env": "HUB_TEST_PUSH_SECRET"}
 ROOT = Path(__file__).resolve().parents[2]
 

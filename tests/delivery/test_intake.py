@@ -11,8 +11,6 @@ from hub.db import unit_of_work
 from hub.delivery.intake import send_inbox_notices, take_folder_receipts
 from hub.models import QueuedDelivery
 
-pytest_plugins = ["loopback"]  # fixtures: endpoint, dead_url, switch, worker
-
 
 @pytest.fixture
 def mail(hub, smtp):

@@ -16,8 +16,6 @@ from hub.delivery.service import backoff_s, claim_due
 from hub.delivery.worker import Worker
 from hub.models import AuditEvent, QueuedDelivery
 
-pytest_plugins = ["loopback"]  # fixtures: endpoint, dead_url, switch, worker
-
 PUSH = {"kind": "http-push", "token_env": "HUB_TEST_PUSH_SECRET", "timeout_s": 2}
 
 
