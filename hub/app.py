@@ -3,12 +3,14 @@
 from fastapi import FastAPI
 
 from hub import errors
+from hub.alerts.endpoints import router as alerts_router
 from hub.config import Settings, get_settings
 from hub.context import Hub
 from hub.controls.endpoints import router as controls_router
 from hub.delivery.endpoints import router as deliveries_router
 from hub.directory.endpoints import router as units_router
 from hub.requests.endpoints import router as requests_router
+from hub.supervision.endpoints import router as supervision_router
 from hub.tasks.endpoints import router as tasks_router
 
 
@@ -21,7 +23,15 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     )
     app.state.hub = hub or Hub.from_settings(settings)
     errors.install(app)
-    for router in (requests_router, tasks_router, controls_router, units_router, deliveries_router):
+    for router in (
+        requests_router,
+        tasks_router,
+        controls_router,
+        units_router,
+        deliveries_router,
+        alerts_router,
+        supervision_router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

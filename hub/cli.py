@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.alerts.cli import jobs_app
 from hub.config import get_settings
 from hub.context import Hub
 from hub.db import unit_of_work
@@ -275,6 +276,94 @@ def calendar_set(
     typer.echo(f"{day}: {'working day' if row.working else 'day off'}")
 
 
+def _minute(at: datetime | None) -> str:
+    from hub.calendar.workdays import SHANGHAI
+
+    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if at else "none"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+@calendar_app.command("import")
+def calendar_import(
+    file: Annotated[Path, typer.Argument(help="The year's notice, TOML (docs/calendar-2027.example.toml).")],
+) -> None:
+    """Load a year's official calendar from FILE and list the open tasks whose due date moves.
+
+    The notice replaces that year's overrides (listed if any) and the year is no longer provisional.
+    A bad file: exit 1 naming each broken entry, nothing written.
+    """
+    from hub.calendar.importer import NoticeError, import_year, load_notice
+
+    try:
+        notice = load_notice(file)
+    except NoticeError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    hub = _hub()
+    with unit_of_work(hub.sessions) as session:
+        result = import_year(session, notice=notice, actor="cli")
+    if not result.changed:
+        typer.echo(
+            f"{result.year}: the same calendar is loaded already ({result.days} days from "
+            f"{result.source}); nothing changed"
+        )
+        return
+    moved = _plural(len(result.tasks), "open task has", "open tasks have")
+    typer.echo(
+        f"{result.year}: {result.days} days loaded from {result.source}; {moved} a new due date"
+        + (":" if result.tasks else "")
+    )
+    for task in result.tasks:
+        typer.echo(
+            f"task {task.task_id} {task.unit_code} {task.request_no}: "
+            f"{_minute(task.old_due)} → {_minute(task.new_due)}"
+            + (" (still provisional)" if task.provisional else "")
+        )
+    if result.confirmed:
+        kept = _plural(len(result.confirmed), "other open task keeps its", "other open tasks keep their")
+        typer.echo(f"{kept} due date, no longer provisional")
+    if result.replaced:
+        typer.echo(f"replaced earlier overrides of {result.year} (hub calendar set puts one back):")
+        for day in result.replaced:
+            typer.echo(f"  {day.day} {'working' if day.working else 'off'} {day.note}".rstrip())
+
+
+@calendar_app.command("show")
+def calendar_show(
+    year: Annotated[int, typer.Argument(help="The year, e.g. 2027.", min=2000, max=2100)],
+) -> None:
+    """Where YEAR's calendar comes from, then its special days: date, weekday, off or working, note."""
+    from hub.calendar.service import show_year
+    from hub.calendar.workdays import SHANGHAI
+
+    hub = _hub()
+    with unit_of_work(hub.sessions) as session:
+        view = show_year(session, year=year)
+    if view.status == "imported":
+        assert view.imported_at is not None
+        imported = view.imported_at.astimezone(SHANGHAI).date()
+        typer.echo(f"{year}: official, imported {imported} from {view.source}")
+    elif view.status == "built-in":
+        typer.echo(f"{year}: official, from chinese-calendar (built in)")
+    else:
+        typer.echo(
+            f"{year}: provisional, by rule (weekdays minus the statutory holidays, no adjusted working "
+            "weekends); due dates counted over it are provisional until hub calendar import FILE"
+        )
+    rows = [(d.day.isoformat(), d.weekday_zh, "working" if d.working else "off", d.note) for d in view.days]
+    if not sys.stdout.isatty():  # piped: whole lines, tab-separated, never cut to a width
+        for row in rows:
+            typer.echo("\t".join(row))
+        return
+    table = Table("date", "weekday", "day", "note")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit chain: exit 0 when intact, 1 naming the first broken event."""
@@ -291,3 +380,4 @@ def audit_verify() -> None:
 
 
 app.command("simulate-unit")(simulate_unit)
+app.add_typer(jobs_app, name="jobs")

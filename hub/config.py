@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = Field(10, gt=0)
     mail_from: str = Field("linkage-hub@example.org", description="Sender of every e-mail the hub sends.")
 
+    due_soon_days: int = Field(1, ge=1, le=10, description="Remind a unit this many working days before due.")
+    escalation_days: int = Field(
+        3, ge=1, le=30, description="Escalate a task overdue this many working days."
+    )
+    control_ending_days: list[int] = Field(
+        [30, 15, 7], description="Tell the officer this many days before a control's end date."
+    )
+    objection_answer_days: int = Field(15, ge=1, description="Days the court has to answer an objection.")
+
     @model_validator(mode="after")
     def _defaults(self) -> "Settings":
         if not self.database_url:

@@ -90,6 +90,31 @@ class WorkCalendar:
             n -= info.working
         return d, provisional
 
+    def working_days_between(self, start: date, end: date) -> int:
+        """The number of working days in (start, end]: start not counted, end counted; 0 when end <= start.
+
+        So a task served on day S and answered on day A took working_days_between(S, A) working days
+        (0 when answered the same day), and add_working_days(S, n) is the first day for which this is n.
+        Counts Monday-Friday arithmetically and corrects for the days each year flips and for the
+        overrides, so a span of years costs no more than a span of days.
+        """
+        if end <= start:
+            return 0
+
+        def weekdays_up_to(d: date) -> int:  # Mondays-Fridays from 0001-01-01 (a Monday) to d
+            weeks, rest = divmod(d.toordinal(), 7)
+            return 5 * weeks + min(rest, 5)
+
+        count = weekdays_up_to(end) - weekdays_up_to(start)
+        for year in range(start.year, end.year + 1):
+            for d in self._year(year).flipped:
+                if start < d <= end and d not in self._overrides:
+                    count += 1 if d.weekday() >= 5 else -1
+        for d, working in self._overrides.items():
+            if start < d <= end:
+                count += int(working) - (d.weekday() < 5)
+        return count
+
     def due(self, served_at: datetime, limit_days: int) -> Due:
         """Due at 23:59:59 Asia/Shanghai of the limit_days-th working day after the Shanghai date of
         service (served_at must be aware, limit_days >= 1)."""

@@ -1,15 +1,30 @@
+"""Controls: seals, seizures and freezes, from the receipt that made them until they end."""
+
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
+from hub.clock import now
+from hub.controls.renewal import renewal_draft, renewal_request_no
 from hub.controls.schemas import ControlOut
-from hub.controls.service import list_controls
-from hub.deps import PrincipalDep, SessionDep
+from hub.controls.service import list_controls, visible_control
+from hub.deps import HubDep, PrincipalDep, SessionDep
+from hub.errors import Forbidden
 from hub.requests.schemas import Page
 
 router = APIRouter(prefix="/api/v1", tags=["controls"])
 ControlStatus = Literal["ACTIVE", "WAITLISTED", "RELEASED", "EXPIRED", "LAPSED"]
+
+RENEWAL_DRAFT_DOC = """The renewal of an ACTIVE control drafted as an AssistanceRequest (RENEW), ready to review.
+
+The period starts the day after the control's end and lasts the longest its asset class allows; the
+documents listed are those of the request that created the control (already stored, so the draft can
+be posted to /api/v1/requests as application/xml unchanged), and the remarks ask for the renewal ruling
+(续行裁定书) to replace the original one. Officers and supervisors of the control's court and
+administrators only; 404 for a control the caller cannot see; 409 when the control cannot be renewed
+(not ACTIVE, no end date, ended, already renewed, or a renewal request still waiting for an answer).
+"""
 
 
 @router.get("/controls", response_model=Page[ControlOut])
@@ -35,3 +50,22 @@ def get_controls(
         offset=offset,
     )
     return Page(items=[ControlOut.of(c) for c in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get(
+    "/controls/{control_id}/renewal-draft",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}, "description": "The draft AssistanceRequest."}},
+    description=RENEWAL_DRAFT_DOC,
+)
+def get_renewal_draft(control_id: int, session: SessionDep, principal: PrincipalDep, hub: HubDep) -> Response:
+    if principal.role != "admin" and not principal.is_court:
+        raise Forbidden("Only the officers and supervisors of the control's court can draft its renewal.")
+    control = visible_control(session, principal=principal, control_id=control_id)
+    request_no = renewal_request_no(session, control=control)
+    document = renewal_draft(session, control=control, settings=hub.settings, at=now(), request_no=request_no)
+    return Response(
+        document,
+        media_type="application/xml",
+        headers={"Content-Disposition": f"attachment; filename={request_no}.xml"},
+    )

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select, update
 
 from adapters.base import Dropped
 from hub.auth.service import principal, unit_system_user
-from hub.clock import SHANGHAI, now
+from hub.clock import now
 from hub.context import Hub
 from hub.db import unit_of_work
 from hub.delivery.service import channels_of, make_adapter
@@ -27,6 +27,7 @@ from hub.models import DeliveryAttempt, QueuedDelivery, Request, Task, Unit
 from hub.requests.service import Submission
 from hub.standard.codes import Action
 from hub.standard.labels import label
+from hub.standard.notice import chinese_instant
 from hub.standard.rules import inspect
 from hub.standard.xml import DocumentError
 from receipts.service import submit_receipt
@@ -182,13 +183,6 @@ def send_inbox_notices(hub: Hub, *, at: datetime | None = None) -> int:
     return sent
 
 
-def _when(instant: datetime | None) -> str:
-    if instant is None:
-        return "—"
-    local = instant.astimezone(SHANGHAI)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-
-
 def _inbox_notice(mailer: Mailer, *, unit: Unit, tasks: list[Task], public_url: str) -> EmailMessage | None:
     """One e-mail listing the new tasks, soonest due first; None when none is still open."""
     if not tasks:
@@ -196,7 +190,7 @@ def _inbox_notice(mailer: Mailer, *, unit: Unit, tasks: list[Task], public_url: 
     link = f"{public_url.rstrip('/')}/units/{unit.code}/tasks"
     lines = [
         f"{i}. {label(Action(t.request.action))} {t.request.request_no}（{t.request.case_no}），"
-        f"被执行人 {t.request.subject_name}，办理期限 {_when(t.due_at)}，事项编号 {t.id}"
+        f"被执行人 {t.request.subject_name}，办理期限 {chinese_instant(t.due_at)}，事项编号 {t.id}"
         for i, t in enumerate(tasks, start=1)
     ]
     text = "\n".join(

@@ -1,4 +1,4 @@
-"""The worker: claims due deliveries and runs them, takes receipts in from folders, tells staff of new tasks.
+"""The worker: serves due deliveries, takes receipts in from folders, tells staff of new tasks, runs the alerts.
 
 It runs inside `hub serve` and alone as `hub worker`; any number of them may run over one database.
 APScheduler only ticks (every HUB_TICK_S); the rows say what is due, and a claim makes it one worker's.
@@ -10,6 +10,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
 from adapters.base import Outcome, Refused, RetryLater, Served
+from hub.alerts.service import run_all
 from hub.calendar.service import load_calendar
 from hub.clock import now
 from hub.context import Hub
@@ -27,6 +29,7 @@ from hub.models import DeliveryAttempt, QueuedDelivery, Task, Unit
 
 log = logging.getLogger("hub.worker")
 BATCH = 32
+ALERTS_EVERY_S = 60
 
 
 class Worker:
@@ -39,9 +42,11 @@ class Worker:
         self.scheduler: BaseScheduler | None = None
         self._again = threading.Event()
         self._ticking = threading.Event()
+        self._alerts_due = 0.0
 
     def tick(self, at: datetime | None = None) -> int:
-        """Run every delivery due at `at` (default: now), take in folder receipts, send inbox notices.
+        """Run every delivery due at `at` (default: now), take in folder receipts, send inbox notices,
+        and (at most every ALERTS_EVERY_S) the alert jobs.
 
         Returns the number of delivery attempts made. Safe to call from any number of processes.
         """
@@ -52,7 +57,11 @@ class Worker:
             intake.take_folder_receipts(self.hub)
             intake.send_inbox_notices(self.hub, at=at)
             if not self._again.is_set():
-                return made
+                break
+        if at is not None or time.monotonic() >= self._alerts_due:
+            self._alerts_due = time.monotonic() + ALERTS_EVERY_S
+            run_all(self.hub, at=at)
+        return made
 
     def run_deliveries(self, at: datetime | None = None) -> int:
         made = 0

@@ -1,5 +1,6 @@
 """All ORM models, so that Alembic sees every table."""
 
+from hub.models.alerts import Alert, AlertItem
 from hub.models.base import Base
 from hub.models.delivery import DeliveryAttempt, QueuedDelivery
 from hub.models.directory import ApiToken, Court, Unit, User
@@ -7,6 +8,8 @@ from hub.models.exchange import Control, FoundAsset, Item, Receipt, ReceiptFile,
 from hub.models.store import AuditEvent, AuditHead, Blob, CalendarDay, CalendarYear
 
 __all__ = [
+    "Alert",
+    "AlertItem",
     "ApiToken",
     "AuditEvent",
     "AuditHead",

@@ -77,6 +77,8 @@ class Task(Base):
     __table_args__ = (
         UniqueConstraint("request_id", "unit_code"),
         Index("ix_tasks_unit_status_due", "unit_code", "status", "due_at"),
+        Index("ix_tasks_status_due", "status", "due_at"),
+        Index("ix_tasks_served_at", "served_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +93,9 @@ class Task(Base):
     acknowledged_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(20))
+    # An objection (OBJECTED) must be answered by the court within 15 days (DOMAIN.md).
+    objection_answered_at: Mapped[datetime | None]
+    objection_answer: Mapped[str | None] = mapped_column(Text)
 
     request: Mapped[Request] = relationship(back_populates="tasks")
 
@@ -155,6 +160,7 @@ class Control(Base):
     __table_args__ = (
         Index("ix_controls_unit_registration", "unit_code", "registration_no"),
         Index("ix_controls_court_status_end", "court_code", "status", "period_end"),
+        Index("ix_controls_status_end", "status", "period_end"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -38,6 +38,8 @@ class TaskOut(BaseModel):
     acknowledged_at: Instant | None
     closed_at: Instant | None
     outcome: str | None
+    objection_answered_at: Instant | None
+    objection_answer: str | None
 
     @classmethod
     def of(cls, task: Task) -> "TaskOut":

@@ -65,6 +65,13 @@ def chinese_date(value: date | datetime | str) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def chinese_instant(value: datetime | None) -> str:
+    """An instant as people write it, in Asia/Shanghai: 2026年11月30日 23:59 (— for none)."""
+    if value is None:
+        return "—"
+    return f"{chinese_date(value)} {value.astimezone(SHANGHAI):%H:%M}"
+
+
 def chinese_money(amount: str | Decimal, currency: str = "CNY") -> str:
     """人民币50,000.00元 for CNY; other currencies keep their code (USD 1,200.00)."""
     try:

@@ -2,15 +2,16 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from hub.clock import now
 from hub.controls.schemas import ControlOut
 from hub.deps import HubDep, PrincipalDep, SessionDep, SubmissionDep
 from hub.errors import NotFound
 from hub.models import FoundAsset, Receipt
 from hub.requests.schemas import Page, ReceiptDetailOut, TaskDetailOut, TaskOut
-from hub.tasks.service import unit_tasks, visible_task
+from hub.tasks.service import answer_objection, unit_tasks, visible_task
 from receipts.service import submit_receipt
 
 router = APIRouter(prefix="/api/v1", tags=["tasks"])
@@ -155,3 +156,16 @@ def post_receipt(
         task=TaskOut.of(applied.task),
         controls=[ControlOut.of(c) for c in applied.controls],
     )
+
+
+class ObjectionAnswerIn(BaseModel):
+    answer: str = Field(min_length=2, max_length=2000, description="The court's answer (异议答复).")
+
+
+@router.post("/tasks/{task_id}/objection-answer", response_model=TaskDetailOut)
+def post_objection_answer(
+    task_id: int, body: ObjectionAnswerIn, session: SessionDep, principal: PrincipalDep
+) -> TaskDetailOut:
+    """The officer answers a unit's objection (it must, within 15 days: the alerts remind him)."""
+    task = answer_objection(session, principal=principal, task_id=task_id, answer=body.answer, at=now())
+    return TaskDetailOut.of(task)

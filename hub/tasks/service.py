@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from hub.audit import record
 from hub.auth.service import Principal
 from hub.calendar.workdays import WorkCalendar
-from hub.errors import Forbidden, NotFound
+from hub.errors import Conflict, Forbidden, NotFound
 from hub.models import Request, Task
 
 OPEN_STATES = ("created", "served", "acknowledged")
@@ -92,3 +92,29 @@ def unit_tasks(
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     tasks = session.execute(query.order_by(Task.due_at, Task.id).limit(limit).offset(offset)).scalars().all()
     return list(tasks), total
+
+
+def answer_objection(
+    session: Session, *, principal: Principal, task_id: int, answer: str, at: datetime
+) -> Task:
+    """The court's answer to a unit's objection (异议), by an officer of the request's court. Flushes."""
+    task = visible_task(session, principal=principal, task_id=task_id)
+    if principal.role != "officer" or principal.court_code != task.request.court_code:
+        raise Forbidden("Only an enforcement officer of the request's court can answer an objection.")
+    if task.status != "objected":
+        raise Conflict(
+            f"Task {task.id} is {task.status}: there is no objection to answer.", code="no_objection"
+        )
+    if task.objection_answered_at is not None:
+        raise Conflict(f"The objection on task {task.id} was answered already.", code="objection_answered")
+    task.objection_answered_at, task.objection_answer = at, answer
+    record(
+        session,
+        actor=principal.actor,
+        kind="objection.answered",
+        entity="task",
+        entity_id=task.id,
+        data={"unit": task.unit_code, "answer": answer},
+    )
+    session.flush()
+    return task
