@@ -18,12 +18,14 @@ from sqlalchemy import create_engine, make_url, text
 from hub.app import create_app
 from hub.auth.seed import seed_demo
 from hub.auth.service import issue_token, user_by_name
+from hub.clock import now
 from hub.config import Settings
 from hub.context import Hub
 from hub.db import unit_of_work
 from hub.directory.loader import BUNDLED_DIRECTORY, load_directory
 from hub.directory.service import sync_directory
 from hub.migrations import upgrade
+from hub.models import Court, User
 from schemas import EXAMPLE_FILES_DIR, EXAMPLES_DIR
 
 pytest_plugins = ["loopback"]  # a unit's endpoint on loopback, a dead address, a switched directory, a worker
@@ -122,6 +124,26 @@ def token(hub: Hub):
             return {"Authorization": f"Bearer {issue_token(session, user=user)}"}
 
     return issue
+
+
+@pytest.fixture
+def other_officer(hub: Hub) -> dict[str, str]:
+    """A bearer header for an officer of a second court, J2401 (the bundled directory has one court)."""
+    with unit_of_work(hub.sessions) as session:
+        session.add(
+            Court(code="J2401", name="延吉市人民法院", supervisor_email="j2401.supervisor@example.org")
+        )
+        session.flush()
+        user = User(
+            username="officer-j2401",
+            display_name="韩梅",
+            role="officer",
+            court_code="J2401",
+            created_at=now(),
+        )
+        session.add(user)
+        session.flush()
+        return {"Authorization": f"Bearer {issue_token(session, user=user)}"}
 
 
 def example(name: str) -> bytes:

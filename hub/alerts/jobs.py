@@ -2,7 +2,7 @@
 
 A job only reads rows that are due (bounded queries on indexed columns, minus what was derived before),
 so a tick costs about what the due rows cost, not what the tables hold. `hub jobs run NAME --at INSTANT`
-runs one as of any instant; the worker runs them all every tick.
+runs one as of any instant; the worker runs them all every minute.
 """
 
 from collections.abc import Callable

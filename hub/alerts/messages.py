@@ -42,7 +42,7 @@ class Composed:
 
 SUBJECTS = {
     "digest": "执行联动周报：{period}（{whom}）",
-    "due-soon": "即将到期提醒：{n} 件协助事项将于下一个工作日到期",
+    "due-soon": "即将到期提醒：{n} 件协助事项即将到期",
     "overdue": "逾期提醒：{n} 件协助事项已超过办理期限",
     "escalation": "督办：{n} 件协助事项逾期未办",
     "objections": "异议提醒：{n} 件协助事项有待答复的异议",
@@ -70,7 +70,7 @@ def _task_row(task: Task, request: Request, unit: Unit) -> list[str]:
 TASK_COLUMNS = ["事项编号", "协助单位", "事项", "文书编号", "案号", "被执行人", "办理期限"]
 
 
-def _task_sections(session: Session, ctx: Context, kind: str, ids: list[int]) -> Section:
+def _task_section(session: Session, ctx: Context, kind: str, ids: list[int]) -> Section:
     rows = session.execute(
         select(Task, Request, Unit)
         .join(Request, Request.id == Task.request_id)
@@ -78,9 +78,10 @@ def _task_sections(session: Session, ctx: Context, kind: str, ids: list[int]) ->
         .where(Task.id.in_(ids))
         .order_by(Task.due_at, Task.id)
     ).all()
-    escalate = ctx.settings.escalation_days
+    escalate, lead = ctx.settings.escalation_days, ctx.settings.due_soon_days
+    soon = "下一个工作日" if lead == 1 else f"{lead} 个工作日内"
     spec = {
-        "due_soon": ("即将到期", "以下协助事项将于下一个工作日到期，请及时办理并上传回执。", []),
+        "due_soon": ("即将到期", f"以下协助事项将于{soon}到期，请及时办理并上传回执。", []),
         "overdue": ("已逾期", "以下协助事项已超过办理期限，尚未收到最终回执。", ["逾期工作日"]),
         "escalation": (
             "督办",
@@ -130,7 +131,7 @@ def _objection_reason(session: Session, task: Task) -> str | None:
 CONTROL_SPEC = {
     "control_ending": (
         "即将到期的控制措施",
-        "以下控制措施即将到期，如需续行，请在到期前至少 7 日提出（续行申请草稿已附在本邮件中，核对后可直接提交）。",
+        "以下控制措施即将到期，如需续行，请在到期前至少 7 日提出。续行申请草稿已附在本邮件中：请核对，并换上续行裁定书后提交。",
     ),
     "control_effective": ("轮候查封已生效", "以下轮候控制措施已经生效。"),
     "control_expired": ("已到期失效的控制措施", "以下控制措施已到期，未续行，已失效。"),
@@ -276,8 +277,9 @@ def _digest(session: Session, ctx: Context, items: list[AlertItem]) -> Composed:
             )
             late.links.append(f"{ctx.settings.public_url.rstrip('/')}/tasks/{t.task_id}")
         sections.append(late)
-    subject = "【执行联动】" + SUBJECTS["digest"].format(period=span, whom="、".join(whom))
-    text, page = render(subject, sections, at=ctx.at)
+    report = SUBJECTS["digest"].format(period=span, whom="、".join(whom))
+    subject = "【执行联动】" + report
+    text, page = render(subject, sections, at=ctx.at, heading=report)
     return Composed(subject, text, page)
 
 
@@ -294,7 +296,7 @@ def compose(session: Session, ctx: Context, *, job: str, items: list[AlertItem])
         elif kind == "delivery_failed":
             sections.append(_delivery_section(session, ctx, ids))
         else:
-            sections.append(_task_sections(session, ctx, kind, ids))
+            sections.append(_task_section(session, ctx, kind, ids))
     count = sum(len(s.rows) for s in sections)
     composed.subject = "【执行联动】" + SUBJECTS[job].format(n=count)
     composed.text, composed.html = render(composed.subject, sections, at=ctx.at)
@@ -304,10 +306,12 @@ def compose(session: Session, ctx: Context, *, job: str, items: list[AlertItem])
 FOOTER = "此邮件由执行联动协作平台自动发送，请勿直接回复。"
 
 
-def render(subject: str, sections: list[Section], *, at: datetime) -> tuple[str, str]:
-    """The plain text and the HTML of one e-mail from its sections."""
-    lines = ["您好：", ""]
-    parts = ["<p>您好：</p>"]
+def render(
+    subject: str, sections: list[Section], *, at: datetime, heading: str | None = None
+) -> tuple[str, str]:
+    """The plain text and the HTML of one e-mail from its sections, under `heading` when it is a report."""
+    lines = [heading, ""] if heading else ["您好：", ""]
+    parts = [f"<h2>{html.escape(heading)}</h2>"] if heading else ["<p>您好：</p>"]
     for section in sections:
         lines += [f"【{section.title}】{section.intro}", ""]
         head = "".join(f"<th>{html.escape(c)}</th>" for c in section.columns)

@@ -31,13 +31,12 @@ records the year, the source, the tasks moved and those only confirmed. Importin
 writes nothing and records nothing.
 """
 
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -47,6 +46,7 @@ from hub.calendar.workdays import SHANGHAI
 from hub.clock import now
 from hub.models import CalendarDay, CalendarYear, Request, Task
 from hub.tasks.service import OPEN_STATES
+from hub.tomlfile import got_of, load_model, message_of
 
 MAX_HOLIDAY_DAYS = 10
 DEFAULT_WORKING_NOTE = "调休上班"
@@ -164,29 +164,15 @@ def _describe(data: Any, error: Any) -> list[str]:
             where = f"working day {day} (working_days[{loc[1]}]): " if day else f"working_days[{loc[1]}]: "
         loc = loc[2:]
     key = ".".join(str(p) for p in loc)
-    msg = error["msg"].removeprefix("Value error, ")
-    msg = msg[:1].lower() + msg[1:] if msg[1:2].islower() else msg
+    msg = message_of(error)
     if not where and not key:  # the notice's own checks across entries: each line names its entry
         return msg.splitlines()
-    got = f" (got {error['input']!r})" if isinstance(error.get("input"), str | int | float | date) else ""
-    return [f"{where}{key + ': ' if key else ''}{msg}{got}"]
+    return [f"{where}{key + ': ' if key else ''}{msg}{got_of(error)}"]
 
 
 def load_notice(path: Path) -> YearNotice:
     """Read and validate a notice file; any problem raises NoticeError."""
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise NoticeError(f"{path}: TOML syntax error: {exc}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NoticeError(f"{path}: cannot read: {exc}") from exc
-    try:
-        return YearNotice.model_validate(data)
-    except ValidationError as exc:
-        lines = [line for error in exc.errors() for line in _describe(data, error)]
-        detail = lines[0] if len(lines) == 1 else f"{len(lines)} errors:\n  " + "\n  ".join(lines)
-        raise NoticeError(f"{path}: {detail}") from exc
+    return load_model(path, YearNotice, describe=_describe, error=NoticeError)
 
 
 @dataclass(frozen=True)

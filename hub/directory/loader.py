@@ -1,12 +1,12 @@
 """Models of the member-unit directory and its loader (TOML, validated with pydantic; no database)."""
 
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, ValidationError, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from hub.standard.codes import DEFAULT_LIMITS, FUNDS_CLASSES, ITEM_ACTIONS, Action, AssetClass
+from hub.tomlfile import got_of, load_model, message_of
 
 BUNDLED_DIRECTORY = Path(__file__).with_name("units.toml")
 
@@ -172,24 +172,11 @@ def _describe(data: Any, error: Any) -> str:
         p for i, p in enumerate(loc) if p != "[key]" and not (i and loc[i - 1] == "channel" and p in tags)
     ]
     key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in parts).replace(".[", "[")
-    msg = error["msg"].removeprefix("Value error, ")
-    msg = msg[:1].lower() + msg[1:] if msg[1:2].islower() else msg
-    got = f" (got {error['input']!r})" if isinstance(error.get("input"), str | int | float) else ""
-    return f"{where}{key + ': ' if key else ''}{msg}{got}"
+    return f"{where}{key + ': ' if key else ''}{message_of(error)}{got_of(error)}"
 
 
 def load_directory(path: Path) -> Directory:
     """Read and validate a directory file; any problem raises DirectoryError."""
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise DirectoryError(f"{path}: TOML syntax error: {exc}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DirectoryError(f"{path}: cannot read: {exc}") from exc
-    try:
-        return Directory.model_validate(data)
-    except ValidationError as exc:
-        lines = [_describe(data, error) for error in exc.errors()]
-        detail = lines[0] if len(lines) == 1 else f"{len(lines)} errors:\n  " + "\n  ".join(lines)
-        raise DirectoryError(f"{path}: {detail}") from exc
+    return load_model(
+        path, Directory, describe=lambda data, error: [_describe(data, error)], error=DirectoryError
+    )

@@ -7,11 +7,10 @@ import pytest
 from conftest import example, multipart
 from sqlalchemy import update
 
-from hub.auth.service import issue_token
 from hub.blobs import sha256_hex
 from hub.clock import now
 from hub.db import unit_of_work
-from hub.models import ApiToken, Court, User
+from hub.models import ApiToken, User
 
 # What request-freeze.xml says about the debtor and the case: none of it may show in a refusal.
 SECRETS = ("AT-2026-000123", "李四", "222426198503120413", "执123号")
@@ -41,26 +40,6 @@ def assert_refused(response, status: int) -> None:
     shown = json.dumps(body, ensure_ascii=False)
     for secret in SECRETS:
         assert secret not in shown
-
-
-@pytest.fixture
-def other_officer(hub) -> dict[str, str]:
-    """An officer of a second court, J2401, which the demo data does not have."""
-    with unit_of_work(hub.sessions) as session:
-        session.add(
-            Court(code="J2401", name="延吉市人民法院", supervisor_email="j2401.supervisor@example.org")
-        )
-        session.flush()
-        user = User(
-            username="officer-j2401",
-            display_name="韩梅",
-            role="officer",
-            court_code="J2401",
-            created_at=now(),
-        )
-        session.add(user)
-        session.flush()
-        return {"Authorization": f"Bearer {issue_token(session, user=user)}"}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from conftest import submit
+from conftest import edit, listed_files, multipart, submit
 
 HUB = Path(sys.executable).parent / "hub"
 
@@ -64,3 +64,47 @@ def test_an_unknown_job_or_instant_is_refused(hub, smtp):
     assert run(hub, smtp, "run", "weekly").returncode == 2
     bad = run(hub, smtp, "run", "overdue", "--at", "yesterday")
     assert bad.returncode == 2 and "not an instant" in bad.stderr
+
+
+def test_two_processes_running_every_job_at_the_same_instant_send_each_alert_once(hub, client, token, smtp):
+    officer = token("officer")
+    for number in range(123, 131):
+        document = edit("request-freeze.xml", ("AT-2026-000123", f"AT-2026-000{number}"))
+        response = client.post(
+            "/api/v1/requests", files=multipart(document, *listed_files(document)), headers=officer
+        )
+        assert response.status_code == 201, response.text
+    at = "2027-01-11T09:00"  # a Monday: overdue, escalated, and the weekly digest, all at once
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(
+        HUB_DATABASE_URL=hub.settings.database_url,
+        HUB_DATA_DIR=str(hub.settings.data_dir),
+        HUB_SMTP_HOST=smtp.host,
+        HUB_SMTP_PORT=str(smtp.port),
+    )
+    processes = [
+        subprocess.Popen(
+            [str(HUB), "jobs", "run", "all", "--at", at],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+    recipients = sorted(m["To"] for m in smtp.messages)
+    kinds = sorted(m["Subject"].split("：")[0] for m in smtp.messages)
+    assert recipients == sorted(
+        [
+            "housing-fund.staff@example.org",
+            "officer@example.org",  # overdue
+            "housing-fund.supervisor@example.org",
+            "j2426.supervisor@example.org",  # escalation
+            "housing-fund.supervisor@example.org",
+            "j2426.supervisor@example.org",  # digest
+        ]
+    ), kinds
+    assert all("8 件" in m["Subject"] for m in smtp.messages if "周报" not in m["Subject"])

@@ -6,12 +6,9 @@ import pytest
 from conftest import edited, example, listed_files, multipart, submit
 from lxml import etree
 
-from hub.auth.service import issue_token
-from hub.clock import now
 from hub.controls.renewal import renewal_draft
-from hub.db import unit_of_work
 from hub.errors import Conflict
-from hub.models import Control, Court, User
+from hub.models import Control
 from hub.standard import NS
 from hub.standard.rules import inspect
 
@@ -236,24 +233,6 @@ def test_draft_of_a_released_control_is_refused(client, token):
 
     assert refused.status_code == 409, refused.text
     assert "RELEASED" in refused.json()["error"]["message"]
-
-
-@pytest.fixture
-def other_officer(hub) -> dict[str, str]:
-    """An officer of a second court, J2401."""
-    with unit_of_work(hub.sessions) as session:
-        session.add(Court(code="J2401", name="延吉市人民法院", supervisor_email="j2401@example.org"))
-        session.flush()
-        user = User(
-            username="officer-j2401",
-            display_name="韩梅",
-            role="officer",
-            court_code="J2401",
-            created_at=now(),
-        )
-        session.add(user)
-        session.flush()
-        return {"Authorization": f"Bearer {issue_token(session, user=user)}"}
 
 
 def test_draft_is_for_the_controls_court_only(client, token, other_officer):

@@ -23,13 +23,11 @@ from conftest import edit, listed_files, multipart
 from sqlalchemy import update
 
 import hub.supervision.endpoints as supervision_endpoints
-from hub.auth.service import issue_token
 from hub.calendar.service import load_calendar
 from hub.calendar.workdays import SHANGHAI
-from hub.clock import now
 from hub.db import unit_of_work
 from hub.errors import NotFound
-from hub.models import Court, Task, User
+from hub.models import Task
 from hub.supervision.service import OverdueTask, UnitFigures, period, unit_figures
 
 AT = datetime(2026, 3, 24, 10, 0, tzinfo=SHANGHAI)
@@ -304,29 +302,9 @@ def test_api_refuses_unit_staff_and_bad_parameters(client, token):
     assert unknown.status_code == 404, unknown.text
 
 
-@pytest.fixture
-def other_court(hub) -> dict[str, str]:
-    """A second court, J2401 (the bundled directory has one), and a bearer header for its officer."""
-    with unit_of_work(hub.sessions) as session:
-        session.add(
-            Court(code="J2401", name="延吉市人民法院", supervisor_email="j2401.supervisor@example.org")
-        )
-        session.flush()
-        user = User(
-            username="officer-j2401",
-            display_name="韩梅",
-            role="officer",
-            court_code="J2401",
-            created_at=now(),
-        )
-        session.add(user)
-        session.flush()
-        return {"Authorization": f"Bearer {issue_token(session, user=user)}"}
-
-
-def test_each_court_sees_its_own_requests(client, token, hub, other_court, frozen_at):
+def test_each_court_sees_its_own_requests(client, token, hub, other_officer, frozen_at):
     ours = query(client, token("officer"), "AT-2026-000301")
-    theirs = query(client, other_court, "AT-2026-000301", court="J2401")
+    theirs = query(client, other_officer, "AT-2026-000301", court="J2401")
     for ids in (ours, theirs):
         for unit in UNITS:
             set_instants(hub, ids[unit], served=sh(3, 9), due=end_of(3, 12))
@@ -347,7 +325,7 @@ def test_each_court_sees_its_own_requests(client, token, hub, other_court, froze
         "vehicles": (1, 0, 1),
     }
     theirs_seen = {"civil-affairs": (1, 0, 1), "real-estate": (1, 1, 0), "vehicles": (1, 0, 1)}
-    assert by_unit(other_court) == theirs_seen
+    assert by_unit(other_officer) == theirs_seen
     assert by_unit(token("admin")) == {
         "civil-affairs": (2, 0, 2),
         "real-estate": (2, 1, 1),
