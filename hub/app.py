@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from hub import errors
+from hub import errors, web
 from hub.alerts.endpoints import router as alerts_router
 from hub.config import Settings, get_settings
 from hub.context import Hub
@@ -33,6 +33,8 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         supervision_router,
     ):
         app.include_router(router)
+
+    web.install(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = Field(10, gt=0)
     mail_from: str = Field("linkage-hub@example.org", description="Sender of every e-mail the hub sends.")
 
+    session_hours: float = Field(12, gt=0, description="A web sign-in lasts this long.")
+    login_max_failures: int = Field(5, ge=1, description="Wrong passwords in a row before the account locks.")
+    login_lock_minutes: float = Field(15, gt=0, description="How long a locked account stays locked.")
+
     due_soon_days: int = Field(1, ge=1, le=10, description="Remind a unit this many working days before due.")
     escalation_days: int = Field(
         3, ge=1, le=30, description="Escalate a task overdue this many working days."

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.standard.xml import DocumentError, Problem
@@ -74,7 +74,10 @@ def _document_message(problems: list[Problem]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(HubError)
-    async def _hub(_: Request, exc: HubError) -> JSONResponse:
+    async def _hub(request: Request, exc: HubError) -> Response:
+        pages = getattr(request.app.state, "error_page", None)
+        if pages is not None and not request.url.path.startswith("/api/"):
+            return pages(request, exc)  # a web page gets its error as a page (hub/web)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         body = error_body(exc.code, exc.message, [p.as_dict() for p in exc.details])
         return JSONResponse(body, status_code=exc.status, headers=headers)

@@ -3,7 +3,7 @@
 from hub.models.alerts import Alert, AlertItem
 from hub.models.base import Base
 from hub.models.delivery import DeliveryAttempt, QueuedDelivery
-from hub.models.directory import ApiToken, Court, Unit, User
+from hub.models.directory import ApiToken, Court, Unit, User, WebSession
 from hub.models.exchange import Control, FoundAsset, Item, Receipt, ReceiptFile, Request, RequestFile, Task
 from hub.models.store import AuditEvent, AuditHead, Blob, CalendarDay, CalendarYear
 
@@ -30,4 +30,5 @@ __all__ = [
     "Task",
     "Unit",
     "User",
+    "WebSession",
 ]
