@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint install clean
+.PHONY: run demo test lint install clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ lint: $(STAMP)
 
 # The suite on SQLite, then on PostgreSQL when one answers (HUB_TEST_PG_URL, default the local one).
 test: $(STAMP) lint
+	./tests/ensure-chromium
 	$(BIN)/python -m tests.run_backends
+
+# The README's screenshots, taken by the browser tests in Debian's Chromium.
+screenshots: $(STAMP)
+	./tests/ensure-chromium
+	HUB_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser
 
 clean:
 	rm -rf $(VENV) var

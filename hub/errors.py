@@ -97,7 +97,12 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid_parameters", "Some parameters are not valid.", details), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        pages = getattr(request.app.state, "error_page", None)
+        if pages is not None and not request.url.path.startswith("/api/"):
+            error = HubError("页面不存在。" if exc.status_code == 404 else str(exc.detail))
+            error.status = exc.status_code
+            return pages(request, error)
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             exc.status_code, "http_error"
         )

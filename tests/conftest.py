@@ -28,7 +28,10 @@ from hub.migrations import upgrade
 from hub.models import Court, User
 from schemas import EXAMPLE_FILES_DIR, EXAMPLES_DIR
 
-pytest_plugins = ["loopback"]  # a unit's endpoint on loopback, a dead address, a switched directory, a worker
+pytest_plugins = [
+    "loopback",  # a unit's endpoint on loopback, a dead address, a switched directory, a worker
+    "browser_support",  # hub serve as a process, and Debian's Chromium
+]
 
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
 _counter = itertools.count()
