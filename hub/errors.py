@@ -83,13 +83,24 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(DocumentError)
-    async def _document(_: Request, exc: DocumentError) -> JSONResponse:
+    async def _document(request: Request, exc: DocumentError) -> Response:
         status = 413 if exc.code == "document_too_large" else 422
+        pages = getattr(request.app.state, "error_page", None)
+        if pages is not None and not request.url.path.startswith("/api/"):
+            error = HubError(_document_message(exc.problems), details=exc.problems, code=exc.code)
+            error.status = status
+            return pages(request, error)
         body = error_body(exc.code, _document_message(exc.problems), [p.as_dict() for p in exc.problems])
         return JSONResponse(body, status_code=status)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        pages = getattr(request.app.state, "error_page", None)
+        if pages is not None and not request.url.path.startswith("/api/"):
+            where = "；".join(
+                f"{'/'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()
+            )
+            return pages(request, Invalid(f"请求的参数不正确：{where}", code="invalid_parameters"))
         details = [
             {"line": None, "path": "/".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
             for e in exc.errors()

@@ -26,6 +26,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=zh-CN",  # the browser's own widgets (file inputs, date pickers) in Chinese too
 ]
 
 

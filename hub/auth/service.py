@@ -3,14 +3,17 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hub.audit import record
 from hub.clock import now
+from hub.errors import Conflict, NotFound
 from hub.models import ApiToken, User
 
 ROLES = ("officer", "supervisor", "admin", "unit_staff")
@@ -108,4 +111,93 @@ def unit_system_user(session: Session, *, unit_code: str, unit_name: str) -> Use
     except IntegrityError:
         user = user_by_name(session, username)
         assert user is not None
+    return user
+
+
+# --- For administrators: the accounts and their tokens, issuing, revoking, unlocking ----------------
+
+
+@dataclass(frozen=True)
+class Account:
+    user: User
+    tokens: list[ApiToken]  # oldest first, revoked ones included
+
+
+def accounts(session: Session) -> list[Account]:
+    """Every user with its API tokens, by role then username."""
+    order = case({role: i for i, role in enumerate(ROLES)}, value=User.role, else_=len(ROLES))
+    users = session.execute(select(User).order_by(order, User.username)).scalars().all()
+    tokens: dict[int, list[ApiToken]] = {}
+    for token in session.execute(select(ApiToken).order_by(ApiToken.id)).scalars():
+        tokens.setdefault(token.user_id, []).append(token)
+    return [Account(user, tokens.get(user.id, [])) for user in users]
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    return user
+
+
+def is_unit_system(user: User) -> bool:
+    """The account of a unit's own system (unit_system_user): no one signs in as it, with no token either."""
+    return user.unit_code is not None and user.username == f"{user.unit_code}.system"
+
+
+def grant_token(session: Session, *, user_id: int, label: str, actor: str) -> str:
+    """issue_token for an administrator, recorded in the audit log ("token.issued"). Refused (409) for an
+    inactive account and for a unit's system account. The plain token is returned once."""
+    user = _user(session, user_id)
+    if not user.active:
+        raise Conflict(f"User {user.username} is not active.", code="user_inactive")
+    if is_unit_system(user):
+        raise Conflict(f"{user.username} is a unit's system account: it has no token.", code="system_account")
+    token = issue_token(session, user=user, label=label)
+    record(
+        session,
+        actor=actor,
+        kind="token.issued",
+        entity="user",
+        entity_id=user.id,
+        data={"username": user.username, "label": label},
+    )
+    return token
+
+
+def revoke_token(session: Session, *, token_id: int, actor: str, at: datetime) -> ApiToken:
+    """Revoke an API token at `at` ("token.revoked" in the audit log); 409 if it was revoked already."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"There is no token {token_id}.")
+    if token.revoked_at is not None:
+        raise Conflict(f"Token {token_id} was revoked already.", code="token_revoked")
+    token.revoked_at = at
+    record(
+        session,
+        actor=actor,
+        kind="token.revoked",
+        entity="user",
+        entity_id=token.user_id,
+        data={"token": token.id, "label": token.label},
+    )
+    session.flush()
+    return token
+
+
+def unlock_user(session: Session, *, user_id: int, actor: str, at: datetime) -> User:
+    """Lift a lock-out after too many wrong passwords ("user.unlocked"); 409 if the account is not locked."""
+    user = _user(session, user_id)
+    if user.locked_until is None or user.locked_until <= at:
+        raise Conflict(f"User {user.username} is not locked.", code="not_locked")
+    record(
+        session,
+        actor=actor,
+        kind="user.unlocked",
+        entity="user",
+        entity_id=user.id,
+        data={"username": user.username, "was_locked_until": user.locked_until.isoformat()},
+    )
+    user.locked_until, user.failed_logins = None, 0
+    session.flush()
     return user

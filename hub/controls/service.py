@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from hub.auth.service import Principal
 from hub.errors import Forbidden, NotFound
-from hub.models import Control
+from hub.models import Control, Request, Unit
 
 
 def scope_controls(query: Select, principal: Principal) -> Select:
@@ -54,3 +54,21 @@ def list_controls(
         query.order_by(Control.period_end, Control.id).limit(limit).offset(offset)
     ).scalars()
     return list(rows), total
+
+
+def control_labels(session: Session, *, controls: list[Control]) -> tuple[dict[str, str], dict[int, str]]:
+    """What a page shows beside `controls`: unit names by code, and RequestNo by request id."""
+    unit_codes = {c.unit_code for c in controls}
+    request_ids = {c.request_id for c in controls}
+    units = dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(unit_codes))).all())
+    numbers = dict(
+        session.execute(select(Request.id, Request.request_no).where(Request.id.in_(request_ids))).all()
+    )
+    return units, numbers
+
+
+def control_units(session: Session, *, principal: Principal) -> list[tuple[str, str]]:
+    """(code, name) of the units holding controls the caller may see, by name: a filter's choices."""
+    codes = scope_controls(select(Control.unit_code).distinct(), principal)
+    query = select(Unit.code, Unit.name).where(Unit.code.in_(codes)).order_by(Unit.name)
+    return [(code, name) for code, name in session.execute(query)]

@@ -187,7 +187,7 @@ def _inbox_notice(mailer: Mailer, *, unit: Unit, tasks: list[Task], public_url: 
     """One e-mail listing the new tasks, soonest due first; None when none is still open."""
     if not tasks:
         return None
-    link = f"{public_url.rstrip('/')}/units/{unit.code}/tasks"
+    link = f"{public_url.rstrip('/')}/inbox"
     lines = [
         f"{i}. {label(Action(t.request.action))} {t.request.request_no}（{t.request.case_no}），"
         f"被执行人 {t.request.subject_name}，办理期限 {chinese_instant(t.due_at)}，事项编号 {t.id}"

@@ -1,9 +1,10 @@
 """Receiving a request: check it against the standard and the hub's state, store it, fan it out into tasks."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,13 +16,26 @@ from hub.clock import now, today_shanghai
 from hub.config import Settings
 from hub.delivery.service import enqueue
 from hub.directory.service import unit_limit
-from hub.errors import Conflict, Forbidden, Invalid
-from hub.models import Blob, Control, Item, QueuedDelivery, Request, RequestFile, Task, Unit
+from hub.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.models import (
+    Blob,
+    Control,
+    Court,
+    FoundAsset,
+    Item,
+    QueuedDelivery,
+    Receipt,
+    Request,
+    RequestFile,
+    Task,
+    Unit,
+    User,
+)
 from hub.standard.codes import Action
 from hub.standard.documents import AssistanceRequest, RequestItem
 from hub.standard.rules import attached_problems, inspect
 from hub.standard.xml import Problem
-from hub.tasks.service import OPEN_STATES, request_status
+from hub.tasks.service import OPEN_STATES, request_status, scope_requests, visible_request
 
 
 @dataclass
@@ -324,3 +338,188 @@ def cancel_request(session: Session, *, principal: Principal, request: Request, 
         data={"reason": reason, "tasks": [t.id for t in cancelled]},
     )
     return cancelled
+
+
+# --- for the officer's pages: numbering, the units to choose from, lists and details ----------------
+
+REQUEST_NO_SHAPE = re.compile(r"([A-Za-z0-9]+)-(\d{4})-(\d{6})")
+ANSWERED_STATES = ("completed", "objected")
+
+
+def next_request_no(session: Session, *, court_code: str, year: int) -> str:
+    """The court's next free RequestNo of `year`, shaped as the examples are: PREFIX-2026-000124.
+
+    PREFIX is the one of the court's latest RequestNo of that shape (AT for 安图), else the court
+    code; the number follows the highest of that prefix and year. Two officers asking at the same
+    moment get the same number: the second submission is then refused as a RequestNo conflict.
+    """
+    recent = session.execute(
+        select(Request.request_no)
+        .where(Request.court_code == court_code, Request.request_no.like("%-____-______"))
+        .order_by(Request.id.desc())
+        .limit(50)
+    ).scalars()
+    prefix = next((m.group(1) for no in recent if (m := REQUEST_NO_SHAPE.fullmatch(no))), court_code)
+    numbers = session.execute(
+        select(Request.request_no).where(
+            Request.court_code == court_code, Request.request_no.like(f"{prefix}-{year}-______")
+        )
+    ).scalars()
+    used = [int(m.group(3)) for no in numbers if (m := REQUEST_NO_SHAPE.fullmatch(no))]
+    return f"{prefix}-{year}-{max(used, default=0) + 1:06d}"
+
+
+def active_units(session: Session) -> list[Unit]:
+    """The member units a request can go to, by code; each lists the actions it performs."""
+    return list(session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)).scalars())
+
+
+@dataclass(frozen=True)
+class OfficerIdentity:
+    """What a request says of its sender, from the signed-in officer's account and court."""
+
+    court_code: str
+    court_name: str
+    name: str
+    credential_no: str | None
+
+
+def officer_identity(session: Session, *, principal: Principal) -> OfficerIdentity:
+    if principal.role != "officer" or principal.court_code is None:
+        raise Forbidden("Only an enforcement officer of a court can submit requests.")
+    user = session.get_one(User, principal.user_id)
+    court = session.get_one(Court, principal.court_code)
+    return OfficerIdentity(court.code, court.name, user.display_name, user.credential_no)
+
+
+def keep_files(session: Session, *, blobs: BlobStore, files: dict[str, bytes]) -> dict[str, str]:
+    """Store files sent with a refused form (file name -> sha256), so that the corrected form can list
+    them without sending them again: submit_request accepts a listed file the store already holds."""
+    return {name: blobs.put(session, data) for name, data in files.items()}
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    request: Request
+    units: int
+    answered: int  # tasks answered finally (completed or objected)
+    overdue: int  # open tasks past their due instant
+
+
+def search_requests(
+    session: Session,
+    *,
+    principal: Principal,
+    status: str | None = None,
+    action: str | None = None,
+    case_no: str | None = None,
+    debtor: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[RequestRow], int]:
+    """The requests `principal` may see (as GET /api/v1/requests), newest first, with their task counts.
+
+    `case_no` and `debtor` match a part of the case number, of the debtor's name or of the ID number.
+    """
+    query = scope_requests(select(Request), principal)
+    if status:
+        query = query.where(Request.status == status)
+    if action:
+        query = query.where(Request.action == action)
+    if case_no:
+        query = query.where(Request.case_no.contains(case_no, autoescape=True))
+    if debtor:
+        query = query.where(
+            Request.subject_name.contains(debtor, autoescape=True)
+            | Request.subject_id_number.contains(debtor.upper(), autoescape=True)
+        )
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    requests = session.execute(query.order_by(Request.id.desc()).limit(limit).offset(offset)).scalars().all()
+    at = now()
+    counts = {
+        row.request_id: row
+        for row in session.execute(
+            select(
+                Task.request_id,
+                func.count().label("units"),
+                func.sum(case((Task.status.in_(ANSWERED_STATES), 1), else_=0)).label("answered"),
+                func.sum(case((Task.status.in_(OPEN_STATES) & (Task.due_at < at), 1), else_=0)).label(
+                    "overdue"
+                ),
+            )
+            .where(Task.request_id.in_([r.id for r in requests]))
+            .group_by(Task.request_id)
+        )
+    }
+    rows = []
+    for request in requests:
+        count = counts.get(request.id)
+        rows.append(
+            RequestRow(
+                request,
+                count.units if count else 0,
+                int(count.answered or 0) if count else 0,
+                int(count.overdue or 0) if count else 0,
+            )
+        )
+    return rows, total
+
+
+@dataclass(frozen=True)
+class UnitAnswer:
+    """One unit's side of a request: its task, what it answered and how the task reached it."""
+
+    task: Task
+    unit_name: str
+    overdue: bool
+    receipts: list[Receipt]
+    assets: dict[int, list[FoundAsset]]  # receipt id -> what that receipt reported found
+    deliveries: list[QueuedDelivery]
+
+
+def request_answers(
+    session: Session, *, principal: Principal, request_id: int
+) -> tuple[Request, list[UnitAnswer]]:
+    """A request `principal` may see, and one UnitAnswer per task in task order."""
+    request = visible_request(session, principal=principal, request_id=request_id)
+    task_ids = [t.id for t in request.tasks]
+    codes = [t.unit_code for t in request.tasks]
+    names = {
+        code: name for code, name in session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes)))
+    }
+    receipts: dict[int, list[Receipt]] = {}
+    for receipt in session.execute(
+        select(Receipt).where(Receipt.task_id.in_(task_ids)).order_by(Receipt.id)
+    ).scalars():
+        receipts.setdefault(receipt.task_id, []).append(receipt)
+    assets: dict[int, list[FoundAsset]] = {}
+    for asset in session.execute(
+        select(FoundAsset).where(FoundAsset.task_id.in_(task_ids)).order_by(FoundAsset.id)
+    ).scalars():
+        assets.setdefault(asset.receipt_id, []).append(asset)
+    deliveries: dict[int, list[QueuedDelivery]] = {}
+    for delivery in session.execute(
+        select(QueuedDelivery).where(QueuedDelivery.task_id.in_(task_ids)).order_by(QueuedDelivery.id)
+    ).scalars():
+        deliveries.setdefault(delivery.task_id, []).append(delivery)
+    at = now()
+    return request, [
+        UnitAnswer(
+            task=task,
+            unit_name=names.get(task.unit_code, task.unit_code),
+            overdue=task.status in OPEN_STATES and task.due_at is not None and task.due_at < at,
+            receipts=receipts.get(task.id, []),
+            assets={r.id: assets.get(r.id, []) for r in receipts.get(task.id, [])},
+            deliveries=deliveries.get(task.id, []),
+        )
+        for task in request.tasks
+    ]
+
+
+def request_receipt(session: Session, *, principal: Principal, request_id: int, receipt_id: int) -> Receipt:
+    """A receipt for one of the tasks of a request `principal` may see."""
+    request = visible_request(session, principal=principal, request_id=request_id)
+    receipt = session.get(Receipt, receipt_id)
+    if receipt is None or receipt.task_id not in {t.id for t in request.tasks}:
+        raise NotFound(f"Request {request.request_no} has no receipt {receipt_id}.")
+    return receipt

@@ -1,15 +1,15 @@
 """Serving tasks, their states, and who may see them."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from hub.audit import record
 from hub.auth.service import Principal
 from hub.calendar.workdays import WorkCalendar
 from hub.errors import Conflict, Forbidden, NotFound
-from hub.models import Request, Task
+from hub.models import Control, Court, FoundAsset, Receipt, Request, Task, Unit
 
 OPEN_STATES = ("created", "served", "acknowledged")
 CLOSED_STATES = ("completed", "objected", "cancelled")
@@ -118,3 +118,87 @@ def answer_objection(
     )
     session.flush()
     return task
+
+
+# --- for the unit staff's pages (hub/web/unit.py) ----------------------------------------------
+
+
+def unit_inbox(
+    session: Session, *, principal: Principal, unit_code: str, status: str | None, limit: int, offset: int
+) -> tuple[list[Task], int]:
+    """A unit's inbox as its staff read it: open tasks first, then soonest due (tasks without a due
+    time last), with their requests loaded. status: "open", "closed" or None for all."""
+    if principal.role != "admin" and not (principal.is_unit and principal.unit_code == unit_code):
+        raise Forbidden(f"Only the staff of unit {unit_code} can read its tasks.")
+    query = select(Task).where(Task.unit_code == unit_code)
+    if status == "open":
+        query = query.where(Task.status.in_(OPEN_STATES))
+    elif status == "closed":
+        query = query.where(Task.status.in_(CLOSED_STATES))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    order = (case((Task.status.in_(OPEN_STATES), 0), else_=1), Task.due_at.is_(None), Task.due_at, Task.id)
+    tasks = session.execute(
+        query.options(selectinload(Task.request)).order_by(*order).limit(limit).offset(offset)
+    ).scalars()
+    return list(tasks), total
+
+
+def court_names(session: Session, *, codes: set[str]) -> dict[str, str]:
+    rows = session.execute(select(Court.code, Court.name).where(Court.code.in_(codes)))
+    return {code: name for code, name in rows}
+
+
+def unit_name(session: Session, *, unit_code: str) -> str:
+    unit = session.get(Unit, unit_code)
+    return unit.name if unit is not None else unit_code
+
+
+def task_receipts(session: Session, *, task: Task) -> list[tuple[Receipt, list[FoundAsset]]]:
+    """The receipts of a task, oldest first, each with the assets it reported."""
+    receipts = session.execute(
+        select(Receipt)
+        .where(Receipt.task_id == task.id)
+        .options(selectinload(Receipt.files))
+        .order_by(Receipt.id)
+    ).scalars()
+    assets: dict[int, list[FoundAsset]] = {}
+    for asset in session.execute(
+        select(FoundAsset).where(FoundAsset.task_id == task.id).order_by(FoundAsset.id)
+    ).scalars():
+        assets.setdefault(asset.receipt_id, []).append(asset)
+    return [(receipt, assets.get(receipt.id, [])) for receipt in receipts]
+
+
+def task_controls(session: Session, *, task: Task) -> list[Control]:
+    """The controls the task's receipts created, in order."""
+    return list(
+        session.execute(select(Control).where(Control.task_id == task.id).order_by(Control.id)).scalars()
+    )
+
+
+def _initials(unit_code: str) -> str:
+    parts = [part for part in unit_code.split("-") if part]
+    return (parts[0][:3] if len(parts) == 1 else "".join(p[0] for p in parts)).upper()[:8]
+
+
+def next_receipt_no(session: Session, *, unit_code: str, day: date) -> str:
+    """A ReceiptNo unit `unit_code` has not used yet, for a receipt written in the hub's forms:
+    initials, date and a number of the day, e.g. RE-20261130-0003."""
+    prefix = f"{_initials(unit_code)}-{day:%Y%m%d}-"
+    used = set(
+        session.execute(
+            select(Receipt.receipt_no).where(
+                Receipt.unit_code == unit_code, Receipt.receipt_no.startswith(prefix, autoescape=True)
+            )
+        ).scalars()
+    )
+    number = len(used) + 1
+    while f"{prefix}{number:04d}" in used:
+        number += 1
+    return f"{prefix}{number:04d}"
+
+
+def last_receipt_by(session: Session, *, user_id: int) -> Receipt | None:
+    """The receipt `user_id` submitted last, if any (its handler prefills that user's next forms)."""
+    query = select(Receipt).where(Receipt.submitted_by == user_id).order_by(Receipt.id.desc()).limit(1)
+    return session.execute(query).scalar_one_or_none()

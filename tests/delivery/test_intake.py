@@ -34,7 +34,7 @@ def test_each_unit_gets_one_notice_for_a_batch_of_new_tasks(hub, client, token, 
     body = civil.get_body(("plain",)).get_content()
     assert "有 2 件新的协助事项" in civil["Subject"]
     assert ("AT-2026-000101" in body and "AT-2026-000102" in body) or body.count("查询") >= 2
-    assert f"{hub.settings.public_url}/units/civil-affairs/tasks" in body
+    assert f"{hub.settings.public_url}/inbox" in body
 
     assert send_inbox_notices(hub) == 0  # nothing goes twice
     assert len(mail.messages) == len(units)

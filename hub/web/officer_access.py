@@ -1,0 +1,54 @@
+"""Who may use the officer's pages, and the small helpers they share."""
+
+from starlette.datastructures import UploadFile
+
+from hub.auth.service import Principal
+from hub.clock import SHANGHAI, now
+from hub.errors import Forbidden, HubError, Invalid, NotFound
+from hub.standard.xml import DocumentError, Problem
+from hub.web.session import SignedIn
+
+READERS = ("officer", "supervisor", "admin")
+
+
+def court_reader(user: SignedIn) -> Principal:
+    """Courts' officers and supervisors read their court's requests (administrators all, as in the API)."""
+    if user.principal.role not in READERS:
+        raise Forbidden("此页面供法院用户使用：协助单位请在“待办任务”中办理。")
+    return user.principal
+
+
+def officer_only(user: SignedIn) -> Principal:
+    """Only an enforcement officer sends and withdraws requests."""
+    if user.principal.role != "officer" or user.principal.court_code is None:
+        raise Forbidden("只有执行法官可以发起或撤回协助请求。")
+    return user.principal
+
+
+def request_not_found(request_id: int) -> NotFound:
+    return NotFound(f"没有编号为 {request_id} 的请求，或您无权查看。")
+
+
+def this_year() -> int:
+    return now().astimezone(SHANGHAI).year
+
+
+def refusal(exc: DocumentError | HubError) -> list[Problem]:
+    """The problems of a refused document, or the refusal itself as one problem."""
+    if isinstance(exc, DocumentError):
+        return exc.problems
+    return exc.details or [Problem(None, "/", exc.message)]
+
+
+def size_text(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
+def read_part(part: object, limit: int) -> bytes | None:
+    """The bytes of an uploaded file (None when no file was chosen); Invalid past `limit` bytes."""
+    if not isinstance(part, UploadFile) or not part.filename:
+        return None
+    data = part.file.read(limit + 1)
+    if len(data) > limit:
+        raise Invalid(f"文件 {part.filename} 超过 {size_text(limit)} 的上限。")
+    return data

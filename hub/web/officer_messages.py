@@ -1,0 +1,69 @@
+"""The hub's refusals of a request, said in Chinese for the officer's form where a wording is known.
+
+hub.standard.rules and hub.requests.service word their problems in English for the API; the form shows
+the commonest ones in Chinese and any other as the hub wrote it. Only the wording changes, never the rule.
+"""
+
+import re
+from collections.abc import Callable
+
+from hub.standard.labels import label_of
+from hub.standard.notice import chinese_date
+
+
+def _action(code: str) -> str:
+    return label_of("Action", code)
+
+
+def _asset(code: str) -> str:
+    return label_of("AssetClass", code)
+
+
+_WORDINGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (
+        re.compile(
+            r"a control on (\w+) lasts at most (\d+) year\(s\): from (\S+) it must end by (\S+), not (\S+)"
+        ),
+        lambda m: (
+            f"{_asset(m[1])}的控制期限最长 {m[2]} 年：自{chinese_date(m[3])}起，"
+            f"届满日最晚为{chinese_date(m[4])}，不能是{chinese_date(m[5])}。"
+        ),
+    ),
+    (re.compile(r"the period ends \((\S+)\) before it starts \((\S+)\)"), lambda m: "期限届满日早于起始日。"),
+    (
+        re.compile(r"(\w+) needs a <Period start=\.\. end=\.\.> on every item"),
+        lambda m: f"{_action(m[1])}须写明每项财产的期限（起始日和届满日）。",
+    ),
+    (re.compile(r"(\w+) of (\w+) needs an <Amount>"), lambda m: f"{_action(m[1])}{_asset(m[2])}须写明金额。"),
+    (
+        re.compile(r"(\w+) needs <Original requestNo=\.\. registrationNo=\.\.> naming the control"),
+        lambda m: f"{_action(m[1])}须写明原请求编号（及原登记编号）。",
+    ),
+    (
+        re.compile(r"unit ([\w-]+) \((.+)\) does not perform (\w+); it performs .*"),
+        lambda m: f"{m[2]}不办理{_action(m[3])}，请取消勾选。",
+    ),
+    (re.compile(r"unit ([\w-]+) \((.+)\) is no longer active"), lambda m: f"{m[2]}已不在联动单位名录中。"),
+    (
+        re.compile(r"no control on (.+) from request (\S+?)(?:, registration (\S+))? is known to the hub"),
+        lambda m: (
+            f"平台中没有请求 {m[2]}{'（登记编号 ' + m[3] + '）' if m[3] else ''}对 {m[1]} 的控制措施，请核对原请求编号。"
+        ),
+    ),
+    (
+        re.compile(r"the control (.+) is (\w+): only an ACTIVE control can be renewed"),
+        lambda m: f"原措施（{m[1]}）状态为 {m[2]}，只有生效中的措施才能续行。",
+    ),
+    (
+        re.compile(r"the renewed period starts the day after the old end \((\S+)\): start must be (\S+)"),
+        lambda m: f"续行期限应自原期限届满次日起算：起始日应为{chinese_date(m[2])}。",
+    ),
+]
+
+
+def in_chinese(message: str) -> str:
+    """`message` in Chinese when its wording is known; otherwise as the hub wrote it."""
+    for pattern, say in _WORDINGS:
+        if match := pattern.fullmatch(message):
+            return say(match)
+    return message
