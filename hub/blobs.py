@@ -4,7 +4,9 @@ import hashlib
 import os
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
+from fastapi.responses import Response
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -66,3 +68,12 @@ class BlobStore:
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+def blob_response(blobs: BlobStore, sha256: str, media_type: str, *, filename: str | None = None) -> Response:
+    """A download of stored bytes, the same for the API and the pages: byte for byte, their sha256 in
+    X-Content-SHA256, and with `filename` an attachment of that name (filename*, so any name survives)."""
+    headers = {"X-Content-SHA256": sha256}
+    if filename:
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return Response(blobs.read(sha256), media_type=media_type, headers=headers)

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 
 from hub.app import create_app
-from hub.auth.seed import seed_demo
+from hub.auth.seed import DEMO_PASSWORD, seed_demo
 from hub.auth.service import issue_token, user_by_name
 from hub.clock import now
 from hub.config import Settings
@@ -301,3 +301,77 @@ def smtp() -> Iterator[MailCatcher]:
     catcher.start()
     yield catcher
     catcher.stop()
+
+
+# --- controls made through the API, and the web pages' browser ------------------------------------
+
+
+def post_receipt(
+    client: TestClient, headers: dict[str, str], request: dict, document: bytes, unit: str = ""
+) -> dict:
+    """Post the receipt `document` to the request's task (of `unit`, or its only one); it must be accepted."""
+    [task] = [t for t in request["tasks"] if not unit or t["unit_code"] == unit]
+    response = client.post(
+        f"/api/v1/tasks/{task['id']}/receipts",
+        files=multipart(document, *listed_files(document)),
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def frozen_control(client: TestClient, token) -> dict:
+    """request-freeze.xml answered CONTROLLED: an ACTIVE FUND_ACCOUNT control, 2026-11-28 to 2027-11-27."""
+    freeze = submit(client, token("officer"), "request-freeze.xml")
+    [control] = post_receipt(client, token("staff-housing-fund"), freeze, example("receipt-controlled.xml"))[
+        "controls"
+    ]
+    return control
+
+
+def renewed_control(client: TestClient, token) -> tuple[dict, dict]:
+    """The frozen control, then request-renew.xml answered CONTROLLED: the first control and its renewal."""
+    first = frozen_control(client, token)
+    renew = submit(client, token("officer"), "request-renew.xml")
+    receipt = edited(
+        example("receipt-controlled.xml"),
+        ("AT-2026-000123", "AT-2026-000124"),
+        ("HF-2026-8891", "HF-2026-8894"),
+        ('start="2026-11-28" end="2027-11-27"', 'start="2027-11-28" end="2028-11-27"'),
+    )
+    [renewal] = post_receipt(client, token("staff-housing-fund"), renew, receipt)["controls"]
+    return first, renewal
+
+
+def waitlisted_seal(client: TestClient, token) -> tuple[dict, dict]:
+    """request-seal.xml answered WAITLISTED (queue position 2) by the real-estate registry: request, control."""
+    seal = submit(client, token("officer"), "request-seal.xml")
+    [control] = post_receipt(client, token("staff-real-estate"), seal, example("receipt-waitlisted.xml"))[
+        "controls"
+    ]
+    return seal, control
+
+
+@pytest.fixture
+def visitor(client: TestClient) -> TestClient:
+    """The client as a person's browser on the web pages (not named browser: that is Chromium's, in
+    browser_support): its cookies are the session, and a redirect is an answer to look at, not to follow."""
+    client.follow_redirects = False
+    return client
+
+
+def post_login(client: TestClient, username: str, password: str = DEMO_PASSWORD, **extra: str):
+    """The sign-in form posted from a fresh browser (no cookie of an earlier session); the answer."""
+    client.cookies.clear()
+    return client.post("/login", data={"username": username, "password": password, **extra})
+
+
+def sign_in(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> str:
+    """Sign in as `username` (it must succeed); the CSRF token of the session's forms."""
+    answer = post_login(client, username, password)
+    assert answer.status_code == 303, answer.text
+    return csrf_of(client.get("/login").text)
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)

@@ -13,7 +13,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
-from hub.alerts.ledger import Owed, not_yet
+from hub.alerts.ledger import Owed, underived
 from hub.audit import record
 from hub.calendar.workdays import WorkCalendar
 from hub.clock import SHANGHAI
@@ -56,15 +56,25 @@ def _courts(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Court.code, Court.supervisor_email)).all())
 
 
-def _task_rows(session: Session, *conditions) -> list[tuple[Task, Request, Unit]]:
-    query = (
-        select(Task, Request, Unit)
-        .join(Request, Request.id == Task.request_id)
-        .join(Unit, Unit.code == Task.unit_code)
-        .where(*conditions)
-        .order_by(Task.due_at, Task.id)
+def _fresh_tasks(session: Session, kind: str, *conditions) -> list[tuple[Task, Request, Unit]]:
+    """The tasks meeting `conditions` that no `kind` item was derived for yet, with request and unit,
+    due first. The candidates are read as ids; only the fresh ones are loaded whole."""
+    ids = session.execute(select(Task.id).where(*conditions)).scalars().all()
+    fresh = underived(session, kind=kind, entity="task", ids=ids)
+    rows: list[tuple[Task, Request, Unit]] = []
+    for start in range(0, len(fresh), 1000):
+        rows += [
+            (task, request, unit)
+            for task, request, unit in session.execute(
+                select(Task, Request, Unit)
+                .join(Request, Request.id == Task.request_id)
+                .join(Unit, Unit.code == Task.unit_code)
+                .where(Task.id.in_(fresh[start : start + 1000]))
+            )
+        ]
+    return sorted(
+        rows, key=lambda row: (row[0].due_at.timestamp() if row[0].due_at else float("inf"), row[0].id)
     )
-    return [tuple(row) for row in session.execute(query).all()]  # type: ignore[misc]
 
 
 def _to_unit_staff(kind: str, task: Task, unit: Unit) -> list[Owed]:
@@ -91,14 +101,11 @@ def due_soon(session: Session, ctx: Context) -> list[Owed]:
     A task served after that moment is not reminded: the notice that it arrived already says when it is due.
     """
     lead = ctx.settings.due_soon_days
-    horizon = ctx.at + timedelta(days=lead * 3 + 14)  # enough calendar days for any holiday run
+    last_day = ctx.calendar.add_working_days(ctx.today, lead)[0]  # the latest due day reminded today
+    until = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
     owed = []
-    for task, _request, unit in _task_rows(
-        session,
-        Task.status.in_(SERVED),
-        Task.due_at > ctx.at,
-        Task.due_at <= horizon,
-        not_yet("due_soon", "task", Task.id),
+    for task, _request, unit in _fresh_tasks(
+        session, "due_soon", Task.status.in_(SERVED), Task.due_at > ctx.at, Task.due_at < until
     ):
         first = working_day_before(ctx.calendar, task.due_at.astimezone(SHANGHAI).date(), lead)
         start = datetime.combine(first, time(0), tzinfo=SHANGHAI)
@@ -109,9 +116,7 @@ def due_soon(session: Session, ctx: Context) -> list[Owed]:
 
 def overdue(session: Session, ctx: Context) -> list[Owed]:
     """The moment a task's due instant passes without a final receipt: its unit's staff and the officer."""
-    rows = _task_rows(
-        session, Task.status.in_(SERVED), Task.due_at < ctx.at, not_yet("overdue", "task", Task.id)
-    )
+    rows = _fresh_tasks(session, "overdue", Task.status.in_(SERVED), Task.due_at < ctx.at)
     officers = _officers(session, {request.id for _, request, _ in rows})
     owed = []
     for task, request, unit in rows:
@@ -122,9 +127,7 @@ def overdue(session: Session, ctx: Context) -> list[Owed]:
 
 def escalation(session: Session, ctx: Context) -> list[Owed]:
     """督办: overdue `escalation_days` working days: the unit's supervisor and the court's supervisor."""
-    rows = _task_rows(
-        session, Task.status.in_(SERVED), Task.due_at < ctx.at, not_yet("escalation", "task", Task.id)
-    )
+    rows = _fresh_tasks(session, "escalation", Task.status.in_(SERVED), Task.due_at < ctx.at)
     courts = _courts(session)
     owed = []
     for task, request, unit in rows:
@@ -145,7 +148,9 @@ def objection_due(task: Task, settings: Settings) -> datetime:
 
 def objections(session: Session, ctx: Context) -> list[Owed]:
     """A unit objected: the officer and the court's supervisor at once, and again when the answer is late."""
-    rows = _task_rows(session, Task.status == "objected", Task.objection_answered_at.is_(None))
+    rows = _fresh_tasks(
+        session, "objection_overdue", Task.status == "objected", Task.objection_answered_at.is_(None)
+    )
     officers = _officers(session, {request.id for _, request, _ in rows})
     courts = _courts(session)
     owed = []
@@ -198,13 +203,12 @@ def controls(session: Session, ctx: Context) -> list[Owed]:
             days_left = (control.period_end - ctx.today).days
             owed.append(("control_ending", str(next(t for t in thresholds if days_left <= t)), control))
     promoted = session.execute(
-        select(Control).where(
-            Control.status == "ACTIVE",
-            Control.promoted_at >= ctx.at - timedelta(days=30),
-            not_yet("control_effective", "control", Control.id),
+        select(Control.id).where(
+            Control.status == "ACTIVE", Control.promoted_at >= ctx.at - timedelta(days=30)
         )
     ).scalars()
-    owed += [("control_effective", "", control) for control in promoted]
+    for control_id in underived(session, kind="control_effective", entity="control", ids=list(promoted)):
+        owed.append(("control_effective", "", session.get(Control, control_id)))
     officers = _officers(session, {control.request_id for _, _, control in owed})
     return [
         Owed(
@@ -225,9 +229,9 @@ def delivery_failed(session: Session, ctx: Context) -> list[Owed]:
             QueuedDelivery.finished_at >= ctx.at - timedelta(days=30),
             Task.status == "created",
             ~exists().where(later.task_id == QueuedDelivery.task_id, later.id > QueuedDelivery.id),
-            not_yet("delivery_failed", "delivery", QueuedDelivery.id),
         )
     ).scalars()
+    exhausted = underived(session, kind="delivery_failed", entity="delivery", ids=list(exhausted))
     admins = session.execute(
         select(User.email).where(User.role == "admin", User.active.is_(True), User.email.is_not(None))
     ).scalars()

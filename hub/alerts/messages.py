@@ -22,6 +22,8 @@ from hub.standard.notice import chinese_date, chinese_instant
 from hub.standard.rules import inspect
 from hub.supervision.service import period, unit_figures
 
+MAX_ROWS = 200  # per section: an e-mail stays readable; the rest is one click away on the pages
+
 
 @dataclass
 class Section:
@@ -313,6 +315,15 @@ def render(
     lines = [heading, ""] if heading else ["您好：", ""]
     parts = [f"<h2>{html.escape(heading)}</h2>"] if heading else ["<p>您好：</p>"]
     for section in sections:
+        more = len(section.rows) - MAX_ROWS
+        if more > 0:
+            section = Section(
+                section.title,
+                section.intro,
+                section.columns,
+                section.rows[:MAX_ROWS],
+                section.links[:MAX_ROWS],
+            )
         lines += [f"【{section.title}】{section.intro}", ""]
         head = "".join(f"<th>{html.escape(c)}</th>" for c in section.columns)
         body = []
@@ -327,11 +338,12 @@ def render(
             )
             cells = f"<td>{first}</td>" + "".join(f"<td>{html.escape(v)}</td>" for v in row[1:])
             body.append(f"<tr>{cells}</tr>")
-        lines.append("")
+        rest = f"……另有 {more} 项未在此列出，请登录平台查看。" if more > 0 else ""
+        lines += [rest, ""] if rest else [""]
         parts.append(
             f"<h3>{html.escape(section.title)}</h3><p>{html.escape(section.intro)}</p>"
             f'<table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">'
-            f"<tr>{head}</tr>{''.join(body)}</table>"
+            f"<tr>{head}</tr>{''.join(body)}</table>" + (f"<p>{html.escape(rest)}</p>" if rest else "")
         )
     stamp = chinese_instant(at)
     lines += [f"（截至 {stamp}）", FOOTER]

@@ -1,7 +1,7 @@
 """Drafts an officer finishes in the web pages: a RELEASE request for a control, and the court's own files.
 
-`release_draft` follows renewal.py: a ready AssistanceRequest (RELEASE) for a control, built with lxml
-from the request that created it, valid under the XSD and `inspect`. `with_documents` is pure: it puts
+`release_draft` is renewal.py's twin: a ready AssistanceRequest (RELEASE) for a control, built from the
+request that created it with derived.py, valid under the XSD and `inspect`. `with_documents` is pure: it puts
 the files the officer uploaded (the renewal or release ruling, a new notice) into a draft's <Documents>
 in place of the placeholders, and the remarks meant for the unit in <Remarks>.
 
@@ -22,21 +22,28 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lxml import etree
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.clock import SHANGHAI
 from hub.config import Settings
-from hub.controls.renewal import MAX_REQUEST_NO, E
+from hub.controls.derived import (
+    IN_FORCE,
+    E,
+    control_name,
+    derived_request,
+    derived_request_no,
+    original_item,
+    pending_request_no,
+    renewal_chain,
+    renewal_in_force,
+)
+from hub.controls.renewal import flexible_terms
 from hub.errors import Conflict
-from hub.models import Control, Court, Item, Request
+from hub.models import Control, Request
 from hub.standard import DSIG_NS, NS
 from hub.standard.codes import Action
 from hub.standard.labels import label
-from hub.standard.rules import inspect
-from hub.standard.xml import DocumentError, parse
+from hub.standard.xml import parse
 
-RELEASABLE = ("ACTIVE", "WAITLISTED")
 MAX_FILENAME = 120
 
 
@@ -136,14 +143,7 @@ def document_name(uploaded: str | None, *, taken: set[str], fallback: str) -> st
 def renewal_remarks(control: Control) -> str:
     """What the unit should read in a renewal the officer finishes: the renewal, and a flexible seal's terms."""
     kind = label(Action(control.kind))
-    text = f"请协助续行{kind}，所附裁定书为本院续行{kind}裁定书。"
-    if control.flexible_custodian:
-        flexible = "活扣" if control.kind == str(Action.SEIZE) else "活封"
-        text += (
-            f"原措施为{flexible}：保管人{control.flexible_custodian}"
-            f"，准许使用：{control.flexible_use or '未载明'}；续行期间维持原条件。"
-        )
-    return text
+    return f"请协助续行{kind}，所附裁定书为本院续行{kind}裁定书。" + flexible_terms(control)
 
 
 def release_remarks(session: Session, *, control: Control) -> str:
@@ -153,8 +153,7 @@ def release_remarks(session: Session, *, control: Control) -> str:
     text = f"请协助解除{kind}，所附裁定书为本院解除{kind}裁定书。"
     if target.status == "WAITLISTED":
         text += "该措施为轮候查封，请一并撤销轮候登记。"
-    renewal = _renewal_of(session, target)
-    if renewal is not None:
+    if renewal_in_force(session, control=target) is not None:
         text += "其续行措施一并解除。"
     return text
 
@@ -164,7 +163,7 @@ def release_target(session: Session, *, control: Control) -> Control:
     target = control
     while target.renews_id is not None:
         previous = session.get_one(Control, target.renews_id)
-        if previous.status not in RELEASABLE or previous.unit_code != control.unit_code:
+        if previous.status not in IN_FORCE or previous.unit_code != control.unit_code:
             break
         target = previous
     return target
@@ -172,24 +171,7 @@ def release_target(session: Session, *, control: Control) -> Control:
 
 def release_request_no(session: Session, *, control: Control) -> str:
     """The derived RequestNo of `control`'s release, e.g. AT-2026-000123-X1 (X2 if X1 was used)."""
-    first = control
-    for _ in range(1000):  # guard against a cycle in bad data
-        if first.renews_id is None:
-            break
-        first = session.get_one(Control, first.renews_id)
-    root = session.get_one(Request, first.request_id)
-    n = 1
-    while True:
-        suffix = f"-X{n}"
-        candidate = root.request_no[: MAX_REQUEST_NO - len(suffix)] + suffix
-        taken = session.execute(
-            select(Request.id).where(
-                Request.court_code == control.court_code, Request.request_no == candidate
-            )
-        ).first()
-        if taken is None:
-            return candidate
-        n += 1
+    return derived_request_no(session, chain=renewal_chain(session, control=control), mark="X", start=1)
 
 
 def release_draft(session: Session, *, control: Control, settings: Settings, at: datetime) -> bytes:
@@ -202,87 +184,32 @@ def release_draft(session: Session, *, control: Control, settings: Settings, at:
     """
     if at.tzinfo is None:
         raise ValueError("release_draft needs a timezone-aware `at`")
-    what = f"Control {control.id}" + (f" ({control.registration_no})" if control.registration_no else "")
-    if control.status not in RELEASABLE:
+    what = control_name(control)
+    if control.status not in IN_FORCE:
         raise Conflict(
             f"{what} is {control.status}: only an ACTIVE or WAITLISTED control can be released.",
             code="not_releasable",
         )
     target = release_target(session, control=control)
-    pending = session.execute(
-        select(Request.request_no)
-        .join(Item, Item.request_id == Request.id)
-        .where(
-            Item.original_control_id == target.id,
-            Request.action == str(Action.RELEASE),
-            Request.status == "open",
-        )
-    ).scalar()
+    pending = pending_request_no(session, control=target, action=Action.RELEASE)
     if pending is not None:
         raise Conflict(
             f"{what} has a release request {pending} waiting for the unit's answer: follow that one.",
             code="not_releasable",
         )
     request = session.get_one(Request, target.request_id)
-    court = session.get_one(Court, target.court_code)
-    officer = E.Officer(request.officer_name)
-    if request.officer_credential_no:
-        officer.set("credentialNo", request.officer_credential_no)
     kind = label(Action(target.kind))
-    root = E.AssistanceRequest(
-        E.RequestNo(release_request_no(session, control=control)),
-        E.IssuedAt(at.astimezone(SHANGHAI).isoformat(timespec="seconds")),
-        E.Court(court.name, code=court.code),
-        officer,
-        E.CaseNo(request.case_no),
-        E.Action(str(Action.RELEASE)),
-        E.Subject(
-            E.Name(request.subject_name),
-            E.IdType(request.subject_id_type),
-            E.IdNumber(request.subject_id_number),
-            kind=request.subject_kind,
-        ),
-        E.Targets(E.Unit(code=target.unit_code)),
-        E.Items(_release_item(target, request)),
-        E.Documents(*(E.Document(type=f.type, filename=f.filename, sha256=f.sha256) for f in request.files)),
-        E.Remarks(
+    return derived_request(
+        session,
+        control=target,
+        request=request,
+        action=Action.RELEASE,
+        request_no=release_request_no(session, control=control),
+        item=original_item(target, request),
+        remarks=(
             f"本解除{kind}请求由系统起草。所附文书为原请求{request.request_no}的文书，"
             f"提交前请替换为解除{kind}裁定书和协助执行通知书。"
         ),
-        version="1.0",
-    )
-    document = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    try:
-        inspect(document, expect="request", fund_account_years=settings.fund_account_period_years)
-    except DocumentError as exc:  # the hub's own draft must always pass: this is a bug, not the caller's
-        raise RuntimeError(f"the release draft for control {control.id} breaks the standard: {exc}") from exc
-    return document
-
-
-def _release_item(control: Control, request: Request) -> etree._Element:
-    item = E.Item(E.AssetClass(control.asset_class), E.AssetId(control.asset_id))
-    described = next(
-        (
-            i.description
-            for i in request.items
-            if i.asset_class == control.asset_class and i.asset_id == control.asset_id and i.description
-        ),
-        None,
-    )
-    if described:
-        item.append(E.Description(described))
-    original = E.Original(requestNo=request.request_no)
-    if control.registration_no:
-        original.set("registrationNo", control.registration_no)
-    item.append(original)
-    return item
-
-
-def _renewal_of(session: Session, control: Control) -> Control | None:
-    return (
-        session.execute(
-            select(Control).where(Control.renews_id == control.id, Control.status.in_(RELEASABLE))
-        )
-        .scalars()
-        .first()
+        settings=settings,
+        at=at,
     )

@@ -475,6 +475,7 @@ class UnitAnswer:
     receipts: list[Receipt]
     assets: dict[int, list[FoundAsset]]  # receipt id -> what that receipt reported found
     deliveries: list[QueuedDelivery]
+    controls: list[Control]  # the controls the unit's receipts created, as they stand now
 
 
 def request_answers(
@@ -502,6 +503,11 @@ def request_answers(
         select(QueuedDelivery).where(QueuedDelivery.task_id.in_(task_ids)).order_by(QueuedDelivery.id)
     ).scalars():
         deliveries.setdefault(delivery.task_id, []).append(delivery)
+    controls: dict[int, list[Control]] = {}
+    for control in session.execute(
+        select(Control).where(Control.task_id.in_(task_ids)).order_by(Control.id)
+    ).scalars():
+        controls.setdefault(control.task_id, []).append(control)
     at = now()
     return request, [
         UnitAnswer(
@@ -511,6 +517,7 @@ def request_answers(
             receipts=receipts.get(task.id, []),
             assets={r.id: assets.get(r.id, []) for r in receipts.get(task.id, [])},
             deliveries=deliveries.get(task.id, []),
+            controls=controls.get(task.id, []),
         )
         for task in request.tasks
     ]

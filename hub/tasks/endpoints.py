@@ -1,10 +1,10 @@
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from hub.blobs import blob_response
 from hub.clock import now
 from hub.controls.schemas import ControlOut
 from hub.deps import HubDep, PrincipalDep, SessionDep, SubmissionDep
@@ -46,7 +46,7 @@ def get_task(task_id: int, session: SessionDep, principal: PrincipalDep) -> Task
 def get_task_document(task_id: int, session: SessionDep, principal: PrincipalDep, hub: HubDep) -> Response:
     """The request XML exactly as the court sent it."""
     task = visible_task(session, principal=principal, task_id=task_id)
-    return _blob(hub, task.request.document_sha256, "application/xml")
+    return blob_response(hub.blobs, task.request.document_sha256, "application/xml")
 
 
 @router.get("/tasks/{task_id}/files/{filename}", response_class=Response)
@@ -58,7 +58,7 @@ def get_task_file(
     ref = next((f for f in task.request.files if f.filename == filename), None)
     if ref is None:
         raise NotFound(f"Request {task.request.request_no} lists no file named {filename}.")
-    return _blob(hub, ref.sha256, "application/octet-stream", filename)
+    return blob_response(hub.blobs, ref.sha256, "application/octet-stream", filename=filename)
 
 
 @router.get("/tasks/{task_id}/receipts", response_model=list[ReceiptDetailOut])
@@ -93,7 +93,7 @@ def get_receipt_document(
 ) -> Response:
     """The receipt XML exactly as the unit sent it."""
     receipt = _visible_receipt(session, principal, receipt_id)
-    return _blob(hub, receipt.document_sha256, "application/xml")
+    return blob_response(hub.blobs, receipt.document_sha256, "application/xml")
 
 
 @router.get("/receipts/{receipt_id}/files/{filename}", response_class=Response)
@@ -105,14 +105,7 @@ def get_receipt_file(
     ref = next((f for f in receipt.files if f.filename == filename), None)
     if ref is None:
         raise NotFound(f"Receipt {receipt.receipt_no} lists no file named {filename}.")
-    return _blob(hub, ref.sha256, "application/octet-stream", filename)
-
-
-def _blob(hub: HubDep, sha256: str, media_type: str, filename: str | None = None) -> Response:
-    headers = {"X-Content-SHA256": sha256}
-    if filename:
-        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return Response(hub.blobs.read(sha256), media_type=media_type, headers=headers)
+    return blob_response(hub.blobs, ref.sha256, "application/octet-stream", filename=filename)
 
 
 class ReceiptOut(BaseModel):

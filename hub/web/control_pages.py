@@ -68,16 +68,17 @@ class Upload:
 
 @dataclass(frozen=True)
 class DraftKind:
-    """A request the officer finishes from a control: how it is drafted, its page, and the files it wants."""
+    """A request the officer finishes from a control: how it is drafted, the files it wants, and its name
+    (the pages are /controls/{id}/<name> and the template controls/<name>.html)."""
 
-    template: str
+    name: str
     uploads: tuple[Upload, ...]
     draft: Callable[..., bytes]
     remarks: Callable[[Session, Control], str]
 
 
 RENEW = DraftKind(
-    "controls/renew.html",
+    "renew",
     (
         Upload("ruling", "RULING", "续行裁定书.pdf", True, "续行裁定书"),
         Upload("notice", "NOTICE", "协助执行通知书.pdf", False, "协助执行通知书"),
@@ -86,7 +87,7 @@ RENEW = DraftKind(
     lambda _, control: renewal_remarks(control),
 )
 RELEASE = DraftKind(
-    "controls/release.html",
+    "release",
     (
         Upload("ruling", "RULING", "解除裁定书.pdf", True, "解除裁定书"),
         Upload("notice", "NOTICE", "协助执行通知书.pdf", True, "协助执行通知书"),
@@ -185,7 +186,7 @@ def _draft_page(
     **context,
 ) -> Response:
     [row] = _rows(session, [control], today_shanghai())
-    return page(request, kind.template, status_code=status_code, row=row, **context)
+    return page(request, f"controls/{kind.name}.html", status_code=status_code, row=row, **context)
 
 
 def _summary(draft: bytes) -> AssistanceRequest:
@@ -194,57 +195,31 @@ def _summary(draft: bytes) -> AssistanceRequest:
     return request
 
 
-def _show(request: Request, user: SignedIn, session: Session, hub: Hub, kind: DraftKind, control_id: int):
-    control = _control(session, _officer(user), control_id)
-    try:
-        draft = kind.draft(session, control=control, settings=hub.settings, at=now())
-    except Conflict as exc:
-        return _draft_page(request, session, kind, control=control, status_code=409, refusal=exc.message)
-    return _draft_page(
-        request, session, kind, control=control, draft=_summary(draft), remarks=kind.remarks(session, control)
-    )
+def _draft_routes(kind: DraftKind) -> None:
+    """GET shows `kind`'s draft of the control, to finish with the officer's files; POST submits it."""
+    path = f"/controls/{{control_id}}/{kind.name}"
+
+    @router.get(path, response_class=HTMLResponse, name=f"{kind.name}_form")
+    def form_page(
+        control_id: int, request: Request, user: WebUserDep, session: SessionDep, hub: HubDep
+    ) -> Response:
+        return _drafted(request, user, session, hub, kind, control_id)
+
+    @router.post(path, response_class=HTMLResponse, name=kind.name)
+    def submit(
+        control_id: int,
+        request: Request,
+        user: WebUserDep,
+        session: SessionDep,
+        hub: HubDep,
+        form: FormDep,
+        background: BackgroundTasks,
+    ) -> Response:
+        return _drafted(request, user, session, hub, kind, control_id, posted=(form, background))
 
 
-@router.get("/controls/{control_id}/renew", response_class=HTMLResponse)
-def renew_form(
-    control_id: int, request: Request, user: WebUserDep, session: SessionDep, hub: HubDep
-) -> Response:
-    """The renewal drafted (renewal_draft), to finish with the renewal ruling."""
-    return _show(request, user, session, hub, RENEW, control_id)
-
-
-@router.post("/controls/{control_id}/renew", response_class=HTMLResponse)
-def renew(
-    control_id: int,
-    request: Request,
-    user: WebUserDep,
-    session: SessionDep,
-    hub: HubDep,
-    form: FormDep,
-    background: BackgroundTasks,
-) -> Response:
-    return _submit(request, user, session, hub, form, background, RENEW, control_id)
-
-
-@router.get("/controls/{control_id}/release", response_class=HTMLResponse)
-def release_form(
-    control_id: int, request: Request, user: WebUserDep, session: SessionDep, hub: HubDep
-) -> Response:
-    """The release drafted (release_draft), to finish with the release ruling and its notice."""
-    return _show(request, user, session, hub, RELEASE, control_id)
-
-
-@router.post("/controls/{control_id}/release", response_class=HTMLResponse)
-def release(
-    control_id: int,
-    request: Request,
-    user: WebUserDep,
-    session: SessionDep,
-    hub: HubDep,
-    form: FormDep,
-    background: BackgroundTasks,
-) -> Response:
-    return _submit(request, user, session, hub, form, background, RELEASE, control_id)
+_draft_routes(RENEW)
+_draft_routes(RELEASE)
 
 
 def _uploaded(form: FormData, name: str) -> UploadFile | None:
@@ -281,23 +256,29 @@ def _files(form: FormData, uploads: tuple[Upload, ...], *, kept: dict[str, str],
     return refs, files, problems
 
 
-def _submit(
+def _drafted(
     request: Request,
     user: SignedIn,
     session: Session,
     hub: Hub,
-    form: FormData,
-    background: BackgroundTasks,
     kind: DraftKind,
     control_id: int,
+    *,
+    posted: tuple[FormData, BackgroundTasks] | None = None,
 ) -> Response:
-    """Draft again, put in the officer's files and remarks, submit: 303 to the new request, or the problems."""
+    """The control drafted again: its page, or with the `posted` form's files and remarks put in, submitted
+    (303 to the new request, or the page with the problems)."""
     control = _control(session, _officer(user), control_id)
     try:
         draft = kind.draft(session, control=control, settings=hub.settings, at=now())
     except Conflict as exc:
         return _draft_page(request, session, kind, control=control, status_code=409, refusal=exc.message)
     summary = _summary(draft)
+    if posted is None:
+        return _draft_page(
+            request, session, kind, control=control, draft=summary, remarks=kind.remarks(session, control)
+        )
+    form, background = posted
     given = form.get("remarks")
     remarks = given if isinstance(given, str) else ""
     refs, files, problems = _files(

@@ -4,7 +4,7 @@ Courts' officers and supervisors (and administrators) read, scoped as the API sc
 sends or withdraws. The routes hold no rules: hub.requests.service decides, hub.standard writes and checks.
 """
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from hub.auth.service import Principal
+from hub.blobs import blob_response
 from hub.clock import now
 from hub.db import unit_of_work
 from hub.deps import HubDep, SessionDep
@@ -314,13 +315,6 @@ def notice(request_id: int, user: WebUserDep, session: SessionDep, hub: HubDep, 
     return HTMLResponse(rendered.html)
 
 
-def _blob(hub: HubDep, sha256: str, media_type: str, filename: str | None = None) -> Response:
-    headers = {"X-Content-SHA256": sha256}
-    if filename:
-        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return Response(hub.blobs.read(sha256), media_type=media_type, headers=headers)
-
-
 @router.get("/requests/{request_id:int}/document")
 def request_document(request_id: int, user: WebUserDep, session: SessionDep, hub: HubDep) -> Response:
     """The request XML byte for byte as the hub received it."""
@@ -328,7 +322,7 @@ def request_document(request_id: int, user: WebUserDep, session: SessionDep, hub
         found = visible_request(session, principal=court_reader(user), request_id=request_id)
     except NotFound:
         raise request_not_found(request_id) from None
-    return _blob(hub, found.document_sha256, "application/xml")
+    return blob_response(hub.blobs, found.document_sha256, "application/xml")
 
 
 @router.get("/requests/{request_id:int}/files/{filename}")
@@ -342,7 +336,7 @@ def request_file(
     ref = next((f for f in found.files if f.filename == filename), None)
     if ref is None:
         raise NotFound(f"请求 {found.request_no} 没有名为 {filename} 的文书。")
-    return _blob(hub, ref.sha256, "application/octet-stream", filename)
+    return blob_response(hub.blobs, ref.sha256, "application/octet-stream", filename=filename)
 
 
 def _receipt(session: SessionDep, user: WebUserDep, request_id: int, receipt_id: int):
@@ -360,7 +354,7 @@ def receipt_document(
 ) -> Response:
     """The receipt XML byte for byte as the unit sent it."""
     receipt = _receipt(session, user, request_id, receipt_id)
-    return _blob(hub, receipt.document_sha256, "application/xml")
+    return blob_response(hub.blobs, receipt.document_sha256, "application/xml")
 
 
 @router.get("/requests/{request_id:int}/receipts/{receipt_id:int}/files/{filename}")
@@ -371,4 +365,4 @@ def receipt_file(
     ref = next((f for f in receipt.files if f.filename == filename), None)
     if ref is None:
         raise NotFound(f"回执 {receipt.receipt_no} 没有名为 {filename} 的附件。")
-    return _blob(hub, ref.sha256, "application/octet-stream", filename)
+    return blob_response(hub.blobs, ref.sha256, "application/octet-stream", filename=filename)

@@ -7,12 +7,13 @@ a refusal shows the page again with each problem and the values as typed (chosen
 a browser cannot be given them back).
 """
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from hub.blobs import blob_response
 from hub.calendar.service import load_calendar
 from hub.clock import SHANGHAI, now, today_shanghai
 from hub.context import Hub
@@ -118,6 +119,7 @@ def inbox(request: Request, user: WebUserDep, session: SessionDep, status: str =
         filters=FILTERS,
         page_no=number,
         pages=max(1, -(-total // PAGE_SIZE)),
+        page_url=lambda n: "/inbox?" + urlencode({"status": status, "page_no": n}),
         unit_name=unit_name(session, unit_code=unit),
         courts=court_names(session, codes={t.request.court_code for t in tasks}),
         overdue=_overdue_days(session, tasks),
@@ -189,18 +191,10 @@ def notice(task_id: int, user: WebUserDep, session: SessionDep, hub: HubDep) -> 
     return HTMLResponse(rendered.html, headers={"Content-Security-Policy": NOTICE_CSP})
 
 
-def _blob(hub: Hub, sha256: str, media_type: str, filename: str | None = None) -> Response:
-    """The same bytes and headers as the API's downloads (hub/tasks/endpoints.py)."""
-    headers = {"X-Content-SHA256": sha256}
-    if filename:
-        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return Response(hub.blobs.read(sha256), media_type=media_type, headers=headers)
-
-
 @router.get("/tasks/{task_id}/document")
 def task_document(task_id: int, user: WebUserDep, session: SessionDep, hub: HubDep) -> Response:
     """The request XML exactly as the court sent it."""
-    return _blob(hub, _task(session, user, task_id).request.document_sha256, "application/xml")
+    return blob_response(hub.blobs, _task(session, user, task_id).request.document_sha256, "application/xml")
 
 
 @router.get("/tasks/{task_id}/files/{filename}")
@@ -209,7 +203,7 @@ def task_file(task_id: int, filename: str, user: WebUserDep, session: SessionDep
     ref = next((f for f in _task(session, user, task_id).request.files if f.filename == filename), None)
     if ref is None:
         raise NotFound(f"该请求没有名为 {filename} 的文书。")
-    return _blob(hub, ref.sha256, "application/octet-stream", filename)
+    return blob_response(hub.blobs, ref.sha256, "application/octet-stream", filename=filename)
 
 
 def _receipt(session: Session, user: SignedIn, task_id: int, receipt_id: int) -> Receipt:
@@ -223,7 +217,9 @@ def _receipt(session: Session, user: SignedIn, task_id: int, receipt_id: int) ->
 @router.get("/tasks/{task_id}/receipts/{receipt_id}/document")
 def receipt_document(task_id: int, receipt_id: int, user: WebUserDep, session: SessionDep, hub: HubDep):
     """A receipt XML exactly as the unit sent it."""
-    return _blob(hub, _receipt(session, user, task_id, receipt_id).document_sha256, "application/xml")
+    return blob_response(
+        hub.blobs, _receipt(session, user, task_id, receipt_id).document_sha256, "application/xml"
+    )
 
 
 @router.get("/tasks/{task_id}/receipts/{receipt_id}/files/{filename}")
@@ -236,7 +232,7 @@ def receipt_file(
     )
     if ref is None:
         raise NotFound(f"该回执没有名为 {filename} 的附件。")
-    return _blob(hub, ref.sha256, "application/octet-stream", filename)
+    return blob_response(hub.blobs, ref.sha256, "application/octet-stream", filename=filename)
 
 
 # --- posting receipts -----------------------------------------------------------------------------

@@ -308,3 +308,15 @@ def test_a_waiting_seal_that_took_effect_is_told_to_the_officer(hub, client, tok
     [told] = to(mail, OFFICER)
     assert "轮候查封已生效" in body(told) and "BDC-CF-2026-0117" in body(told)
     assert run_job(hub, "controls").sent == 0
+
+
+def test_a_long_list_is_cut_at_200_rows_with_the_count_of_the_rest():
+    from hub.alerts.messages import MAX_ROWS, Section, render
+
+    rows = [[str(i), f"AT-2026-{i:06d}"] for i in range(MAX_ROWS + 35)]
+    section = Section(
+        "已逾期", "以下协助事项已超过办理期限。", ["事项编号", "文书编号"], rows, [""] * len(rows)
+    )
+    text, page = render("【执行联动】逾期提醒", [section], at=cst("2026-12-03T09:00:00"))
+    assert f"AT-2026-{MAX_ROWS - 1:06d}" in text and f"AT-2026-{MAX_ROWS:06d}" not in text
+    assert "另有 35 项未在此列出" in text and "另有 35 项未在此列出" in page

@@ -1,30 +1,21 @@
 """Controls from receipts: waiting lists (轮候), partial and flexible seizures, renewal, release, and the list."""
 
-from conftest import edited, example, listed_files, multipart, submit
+from conftest import (
+    edited,
+    example,
+    frozen_control,
+    multipart,
+    post_receipt,
+    renewed_control,
+    submit,
+    waitlisted_seal,
+)
 
 WAITLISTED = example("receipt-waitlisted.xml")
 
 
-def post_receipt(client, headers, request: dict, document: bytes) -> dict:
-    """Post `document` to the request's one task, from that task's unit; the answer."""
-    [task] = request["tasks"]
-    response = client.post(
-        f"/api/v1/tasks/{task['id']}/receipts",
-        files=multipart(document, *listed_files(document)),
-        headers=headers,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 def controls(client, headers, query: str = "") -> list[dict]:
     return client.get(f"/api/v1/controls{query}", headers=headers).json()["items"]
-
-
-def waitlisted_seal(client, token) -> tuple[dict, dict]:
-    request = submit(client, token("officer"), "request-seal.xml")
-    [control] = post_receipt(client, token("staff-real-estate"), request, WAITLISTED)["controls"]
-    return request, control
 
 
 def test_waitlisted_seal_keeps_queue_position_and_requested_period(client, token):
@@ -96,24 +87,8 @@ def test_partial_seizure_controls_the_seized_vehicle_only_with_its_flexible_use(
     assert [c["asset_id"] for c in controls(client, token("officer"))] == ["吉H·A1234"]
 
 
-def renewed(client, token) -> tuple[dict, dict]:
-    """FREEZE answered CONTROLLED, then RENEW answered CONTROLLED: the first control and its renewal."""
-    officer, staff = token("officer"), token("staff-housing-fund")
-    freeze = submit(client, officer, "request-freeze.xml")
-    [first] = post_receipt(client, staff, freeze, example("receipt-controlled.xml"))["controls"]
-    renew = submit(client, officer, "request-renew.xml")
-    renewal_receipt = edited(
-        example("receipt-controlled.xml"),
-        ("AT-2026-000123", "AT-2026-000124"),
-        ("HF-2026-8891", "HF-2026-8894"),
-        ('start="2026-11-28" end="2027-11-27"', 'start="2027-11-28" end="2028-11-27"'),
-    )
-    [renewal] = post_receipt(client, staff, renew, renewal_receipt)["controls"]
-    return first, renewal
-
-
 def test_renewal_is_a_new_active_control_renewing_the_first(client, token):
-    first, renewal = renewed(client, token)
+    first, renewal = renewed_control(client, token)
 
     assert renewal["id"] != first["id"]
     assert renewal["renews_id"] == first["id"]
@@ -125,7 +100,7 @@ def test_renewal_is_a_new_active_control_renewing_the_first(client, token):
 
 
 def test_release_releases_the_control_and_its_renewal(client, token):
-    first, renewal = renewed(client, token)
+    first, renewal = renewed_control(client, token)
     release = submit(client, token("officer"), "request-release.xml")
 
     answer = post_receipt(client, token("staff-housing-fund"), release, example("receipt-released.xml"))
@@ -140,7 +115,7 @@ def test_release_releases_the_control_and_its_renewal(client, token):
 
 
 def test_release_receipt_sent_again_is_answered_as_the_first_time(client, token, stored):
-    renewed(client, token)
+    renewed_control(client, token)
     release = submit(client, token("officer"), "request-release.xml")
     staff, released = token("staff-housing-fund"), example("receipt-released.xml")
     first = post_receipt(client, staff, release, released)
@@ -174,10 +149,7 @@ def test_waiting_control_released_by_a_further_receipt(client, token):
 
 def test_controls_filtered_by_status_unit_and_end(client, token):
     officer = token("officer")
-    freeze = submit(client, officer, "request-freeze.xml")
-    [frozen] = post_receipt(client, token("staff-housing-fund"), freeze, example("receipt-controlled.xml"))[
-        "controls"
-    ]
+    frozen = frozen_control(client, token)
     _, sealed = waitlisted_seal(client, token)
     assert frozen["period_end"] == "2027-11-27"
 

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from conftest import edit, edited, example, listed_files, multipart, submit
+from conftest import edit, example, frozen_control, multipart, renewed_control
 from lxml import etree
 
 from hub.controls.drafts import DocumentRef, document_name, release_draft, release_remarks, with_documents
@@ -120,25 +120,6 @@ def test_an_uploaded_file_gets_a_name_the_standard_accepts(uploaded, taken, expe
 # --- release_draft ---------------------------------------------------------------------------------
 
 
-def post_receipt(client, headers, request: dict, document: bytes) -> dict:
-    [task] = request["tasks"]
-    response = client.post(
-        f"/api/v1/tasks/{task['id']}/receipts",
-        files=multipart(document, *listed_files(document)),
-        headers=headers,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def frozen(client, token) -> dict:
-    freeze = submit(client, token("officer"), "request-freeze.xml")
-    [control] = post_receipt(client, token("staff-housing-fund"), freeze, example("receipt-controlled.xml"))[
-        "controls"
-    ]
-    return control
-
-
 def draft_for(hub, control_id: int) -> bytes:
     with unit_of_work(hub.sessions) as session:
         control = session.get_one(Control, control_id)
@@ -146,7 +127,7 @@ def draft_for(hub, control_id: int) -> bytes:
 
 
 def test_release_draft_names_the_control_and_passes_the_standard(client, token, hub):
-    control = frozen(client, token)
+    control = frozen_control(client, token)
 
     document = draft_for(hub, control["id"])
 
@@ -186,15 +167,7 @@ def test_release_draft_names_the_control_and_passes_the_standard(client, token, 
 
 
 def test_release_of_a_renewal_names_the_first_control_still_in_force(client, token, hub):
-    first = frozen(client, token)
-    renew = submit(client, token("officer"), "request-renew.xml")
-    receipt = edited(
-        example("receipt-controlled.xml"),
-        ("AT-2026-000123", "AT-2026-000124"),
-        ("HF-2026-8891", "HF-2026-8894"),
-        ('start="2026-11-28" end="2027-11-27"', 'start="2027-11-28" end="2028-11-27"'),
-    )
-    [renewal] = post_receipt(client, token("staff-housing-fund"), renew, receipt)["controls"]
+    first, renewal = renewed_control(client, token)
 
     request = inspect(draft_for(hub, renewal["id"]), expect="request").request
 
@@ -208,7 +181,7 @@ def test_release_of_a_renewal_names_the_first_control_still_in_force(client, tok
 
 
 def test_a_used_number_is_skipped_and_a_pending_release_refused(client, token, hub):
-    control = frozen(client, token)
+    control = frozen_control(client, token)
     taken = edit("request-query.xml", ("AT-2026-000101", "AT-2026-000123-X1"))
     response = client.post("/api/v1/requests", files=multipart(taken, "notice.pdf"), headers=token("officer"))
     assert response.status_code == 201, response.text
@@ -225,7 +198,7 @@ def test_a_used_number_is_skipped_and_a_pending_release_refused(client, token, h
 
 
 def test_only_an_active_or_waiting_control_can_be_released(client, token, hub):
-    control = frozen(client, token)
+    control = frozen_control(client, token)
     with unit_of_work(hub.sessions) as session:
         session.get_one(Control, control["id"]).status = "EXPIRED"
 
@@ -234,7 +207,7 @@ def test_only_an_active_or_waiting_control_can_be_released(client, token, hub):
 
 
 def test_release_draft_needs_an_aware_instant(client, token, hub):
-    control = frozen(client, token)
+    control = frozen_control(client, token)
     with unit_of_work(hub.sessions) as session, pytest.raises(ValueError):
         release_draft(
             session,

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from conftest import edited, example, listed_files, multipart, submit
+from conftest import edited, example, frozen_control, post_receipt, submit
 from lxml import etree
 
 from hub.controls.renewal import renewal_draft
@@ -20,26 +20,6 @@ FREEZE_DOCUMENTS = [
 
 def q(name: str) -> str:
     return f"{{{NS}}}{name}"
-
-
-def post_receipt(client, headers, request: dict, document: bytes) -> dict:
-    [task] = request["tasks"]
-    response = client.post(
-        f"/api/v1/tasks/{task['id']}/receipts",
-        files=multipart(document, *listed_files(document)),
-        headers=headers,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def frozen_control(client, token) -> dict:
-    """request-freeze.xml answered CONTROLLED: an ACTIVE FUND_ACCOUNT control ending 2027-11-27."""
-    freeze = submit(client, token("officer"), "request-freeze.xml")
-    [control] = post_receipt(client, token("staff-housing-fund"), freeze, example("receipt-controlled.xml"))[
-        "controls"
-    ]
-    return control
 
 
 def draft_of(client, headers, control_id: int) -> tuple[bytes, etree._Element]:

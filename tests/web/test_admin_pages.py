@@ -5,11 +5,10 @@ from datetime import datetime
 
 import lxml.html
 import pytest
-from conftest import submit
+from conftest import csrf_of, post_login, sign_in, submit
 from sqlalchemy import select, update
 
 from hub.alerts.service import run_job
-from hub.auth.seed import DEMO_PASSWORD
 from hub.calendar.service import load_calendar
 from hub.calendar.workdays import SHANGHAI
 from hub.db import unit_of_work
@@ -25,19 +24,10 @@ SECRET = "s3cret-for-tests"
 
 
 @pytest.fixture
-def browser(client, monkeypatch):
+def visitor(visitor, monkeypatch):
+    """conftest's visitor, with the secret of the push channels the tests configure."""
     monkeypatch.setenv("HUB_TEST_PUSH_SECRET", SECRET)
-    client.follow_redirects = False
-    return client
-
-
-def sign_in(client, username: str, password: str = DEMO_PASSWORD):
-    client.cookies.clear()
-    return client.post("/login", data={"username": username, "password": password})
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    return visitor
 
 
 def row(html: str, attribute: str, value: str) -> lxml.html.HtmlElement:
@@ -55,30 +45,29 @@ def audit_kinds(hub) -> list[str]:
         return list(session.execute(select(AuditEvent.kind).order_by(AuditEvent.seq)).scalars())
 
 
-def test_only_administrators_get_the_admin_pages(browser):
+def test_only_administrators_get_the_admin_pages(visitor):
     for username in ("officer", "supervisor", "staff-vehicles"):
-        sign_in(browser, username)
-        csrf = csrf_of(browser.get("/login").text)
+        csrf = sign_in(visitor, username)
         for path in PAGES:
-            refused = browser.get(path)
+            refused = visitor.get(path)
             assert refused.status_code == 403, (username, path)
             assert "此页面仅供系统管理员使用" in refused.text
         for path in ("/admin/users/1/unlock", "/admin/tokens/1/revoke", "/admin/deliveries/1/serve-again"):
-            assert browser.post(path, data={"csrf": csrf}).status_code == 403
-    browser.cookies.clear()
-    assert browser.get("/admin/users").headers["location"] == "/login?next=/admin/users"
+            assert visitor.post(path, data={"csrf": csrf}).status_code == 403
+    visitor.cookies.clear()
+    assert visitor.get("/admin/users").headers["location"] == "/login?next=/admin/users"
 
 
-def test_the_overview_links_every_page(browser):
-    sign_in(browser, "admin")
-    overview = browser.get("/admin")
+def test_the_overview_links_every_page(visitor):
+    sign_in(visitor, "admin")
+    overview = visitor.get("/admin")
     assert overview.status_code == 200 and "系统管理" in overview.text
     for path in (*PAGES[1:], "/supervision"):
         assert f'href="{path}"' in overview.text
-        assert browser.get(path).status_code == 200, path
+        assert visitor.get(path).status_code == 200, path
 
 
-def test_units_show_their_channels_and_contacts_but_no_secret(browser, hub):
+def test_units_show_their_channels_and_contacts_but_no_secret(visitor, hub):
     push = {**PUSH, "url": "http://robot:pw@127.0.0.1:9/tasks?key=abc"}
     directory = load_directory(BUNDLED_DIRECTORY)
     units = [  # real-estate pushed to, with fallbacks; cppcc left the directory file
@@ -90,8 +79,8 @@ def test_units_show_their_channels_and_contacts_but_no_secret(browser, hub):
     ]
     with unit_of_work(hub.sessions) as session:
         sync_directory(session, directory=directory.model_copy(update={"units": units}))
-    sign_in(browser, "admin")
-    page = browser.get("/admin/units").text
+    sign_in(visitor, "admin")
+    page = visitor.get("/admin/units").text
 
     real_estate = text(row(page, "data-unit", "real-estate"))
     assert "安图县不动产登记中心" in real_estate and "不动产" in real_estate
@@ -107,72 +96,72 @@ def test_units_show_their_channels_and_contacts_but_no_secret(browser, hub):
     assert "已停用" in text(row(page, "data-unit", "cppcc"))
 
 
-def test_an_issued_token_is_shown_once_works_on_the_api_and_stops_when_revoked(browser, hub):
-    sign_in(browser, "admin")
-    users = browser.get("/admin/users").text
+def test_an_issued_token_is_shown_once_works_on_the_api_and_stops_when_revoked(visitor, hub):
+    sign_in(visitor, "admin")
+    users = visitor.get("/admin/users").text
     officer = row(users, "data-user", "officer")
     assert "张三" in text(officer) and "执行法官" in text(officer) and "安图县人民法院" in text(officer)
     [action] = officer.xpath('.//form[@class="issue"]/@action')
 
-    refused = browser.post(action, data={"label": "对接测试"})
+    refused = visitor.post(action, data={"label": "对接测试"})
     assert refused.status_code == 403 and "表单已过期" in refused.text
-    issued = browser.post(action, data={"csrf": csrf_of(users), "label": "对接测试"})
+    issued = visitor.post(action, data={"csrf": csrf_of(users), "label": "对接测试"})
     assert issued.status_code == 200 and "此令牌只显示这一次" in issued.text
     assert issued.headers["cache-control"] == "no-store"
     token = re.search(r'<code class="token">(hub_[^<]+)</code>', issued.text).group(1)
     bearer = {"Authorization": f"Bearer {token}"}
-    assert browser.get("/api/v1/units", headers=bearer).status_code == 200
-    assert token not in browser.get("/admin/users").text  # shown once
+    assert visitor.get("/api/v1/units", headers=bearer).status_code == 200
+    assert token not in visitor.get("/admin/users").text  # shown once
 
-    listed = browser.get("/admin/users").text
+    listed = visitor.get("/admin/users").text
     [token_row] = row(listed, "data-user", "officer").xpath('.//div[contains(., "对接测试")]')
     assert "签发于" in text(token_row) and "撤销" in text(token_row)
     revoke = f"/admin/tokens/{token_row.get('data-token')}/revoke"
-    done = browser.post(revoke, data={"csrf": csrf_of(listed)})
+    done = visitor.post(revoke, data={"csrf": csrf_of(listed)})
     assert done.status_code == 303 and done.headers["location"] == "/admin/users?done=revoked"
-    assert "令牌已撤销" in browser.get(done.headers["location"]).text
-    assert browser.get("/api/v1/units", headers=bearer).status_code == 401
-    assert "已于" in text(row(browser.get("/admin/users").text, "data-user", "officer"))
-    again = browser.post(revoke, data={"csrf": csrf_of(listed)})
+    assert "令牌已撤销" in visitor.get(done.headers["location"]).text
+    assert visitor.get("/api/v1/units", headers=bearer).status_code == 401
+    assert "已于" in text(row(visitor.get("/admin/users").text, "data-user", "officer"))
+    again = visitor.post(revoke, data={"csrf": csrf_of(listed)})
     assert again.status_code == 409 and "该令牌已被撤销" in again.text
     assert {"token.issued", "token.revoked"} <= set(audit_kinds(hub))
 
 
-def test_a_locked_account_is_unlocked(browser, hub):
+def test_a_locked_account_is_unlocked(visitor, hub):
     for _ in range(hub.settings.login_max_failures):
-        sign_in(browser, "officer", "guess")
-    assert "锁定" in sign_in(browser, "officer").text
-    sign_in(browser, "admin")
-    users = browser.get("/admin/users").text
+        post_login(visitor, "officer", "guess")
+    assert "锁定" in post_login(visitor, "officer").text
+    sign_in(visitor, "admin")
+    users = visitor.get("/admin/users").text
     officer = row(users, "data-user", "officer")
     assert "已锁定" in text(officer) and "解除锁定" in text(officer)
     [action] = officer.xpath(".//form/@action[contains(., 'unlock')]")
 
-    done = browser.post(action, data={"csrf": csrf_of(users)})
+    done = visitor.post(action, data={"csrf": csrf_of(users)})
     assert done.status_code == 303 and done.headers["location"] == "/admin/users?done=unlocked"
-    assert "已锁定" not in text(row(browser.get("/admin/users").text, "data-user", "officer"))
-    again = browser.post(action, data={"csrf": csrf_of(users)})
+    assert "已锁定" not in text(row(visitor.get("/admin/users").text, "data-user", "officer"))
+    again = visitor.post(action, data={"csrf": csrf_of(users)})
     assert again.status_code == 409 and "该账号当前未被锁定" in again.text
-    assert sign_in(browser, "officer").status_code == 303
+    assert post_login(visitor, "officer").status_code == 303
     assert "user.unlocked" in audit_kinds(hub)
 
 
-def test_the_calendar_of_a_year_and_where_it_comes_from(browser):
-    sign_in(browser, "admin")
-    official = browser.get("/admin/calendar?year=2026").text
+def test_the_calendar_of_a_year_and_where_it_comes_from(visitor):
+    sign_in(visitor, "admin")
+    official = visitor.get("/admin/calendar?year=2026").text
     assert "官方日历（平台内置数据）" in official
     days = [text(r) for r in lxml.html.fromstring(official).xpath('//table[@id="days"]/tbody/tr')]
     assert "2026年2月14日 星期六 上班 春节调休上班 内置数据" in days
     assert "2026年2月16日 星期一 休息 春节 内置数据" in days
     assert "2026年10月10日 星期六 上班 国庆节调休上班 内置数据" in days
-    by_rule = browser.get("/admin/calendar?year=2027").text
+    by_rule = visitor.get("/admin/calendar?year=2027").text
     assert "暂无官方数据，按规则推算" in by_rule and "按规则推算" in by_rule
-    assert browser.get("/admin/calendar").text.count("工作日历 · 2026年") == 1  # this year by default
-    bad = browser.get("/admin/calendar?year=27")
+    assert visitor.get("/admin/calendar").text.count("工作日历 · 2026年") == 1  # this year by default
+    bad = visitor.get("/admin/calendar?year=27")
     assert bad.status_code == 422 and "例如 2027" in bad.text
 
 
-def test_a_notice_uploaded_through_the_form_moves_the_due_dates(browser, client, token, hub):
+def test_a_notice_uploaded_through_the_form_moves_the_due_dates(visitor, client, token, hub):
     request = submit(client, token("officer"), "request-query.xml")
     task_id = next(t["id"] for t in request["tasks"] if t["unit_code"] == "real-estate")
     served = datetime(2027, 2, 4, 10, tzinfo=SHANGHAI)  # a Thursday before the Spring Festival
@@ -184,11 +173,11 @@ def test_a_notice_uploaded_through_the_form_moves_the_due_dates(browser, client,
             .where(Task.id == task_id)
             .values(served_at=served, due_at=by_rule.at, due_provisional=True)
         )
-    sign_in(browser, "admin")
-    form = browser.get("/admin/calendar").text
+    sign_in(visitor, "admin")
+    form = visitor.get("/admin/calendar").text
 
     def upload(content: bytes, name: str = "calendar-2027.toml", **data):
-        return browser.post(
+        return visitor.post(
             "/admin/calendar", data=data, files={"notice": (name, content, "application/toml")}
         )
 
@@ -215,31 +204,31 @@ def test_a_notice_uploaded_through_the_form_moves_the_due_dates(browser, client,
     assert "bad_notice.toml: working day 2027-02-15" in refused.text and "/tmp" not in refused.text
 
 
-def test_a_failed_delivery_is_served_again_from_the_queue(browser, client, token, switch, dead_url, worker):
+def test_a_failed_delivery_is_served_again_from_the_queue(visitor, client, token, switch, dead_url, worker):
     switch("real-estate", {**PUSH, "url": dead_url})
     request = submit(client, token("officer"), "request-query.xml")
     task_id = next(t["id"] for t in request["tasks"] if t["unit_code"] == "real-estate")
     worker.run_deliveries()
-    sign_in(browser, "admin")
-    queue = browser.get("/admin/deliveries").text
+    sign_in(visitor, "admin")
+    queue = visitor.get("/admin/deliveries").text
     failed = lxml.html.fromstring(queue).xpath('//table[@id="deliveries-failed"]/tbody/tr')
     [push] = [r for r in failed if f"#{task_id}" in text(r)]
     assert "安图县不动产登记中心" in text(push) and "接口推送" in text(push) and "ConnectError" in text(push)
     assert text(push).split()[5] == "2"  # attempts
     [action] = push.xpath(".//form/@action")
 
-    assert browser.post(action).status_code == 403
-    again = browser.post(action, data={"csrf": csrf_of(queue)})
+    assert visitor.post(action).status_code == 403
+    again = visitor.post(action, data={"csrf": csrf_of(queue)})
     assert again.status_code == 303 and again.headers["location"] == "/admin/deliveries?done=again"
-    after = browser.get(again.headers["location"]).text
+    after = visitor.get(again.headers["location"]).text
     assert "已重新排入送达队列" in after
     [waiting] = lxml.html.fromstring(after).xpath('//table[@id="deliveries-waiting"]/tbody/tr')
     assert f"#{task_id}" in text(waiting) and "由 user:admin 发起" in text(waiting)
-    twice = browser.post(action, data={"csrf": csrf_of(queue)})
+    twice = visitor.post(action, data={"csrf": csrf_of(queue)})
     assert twice.status_code == 409 and "已有等待或正在进行的送达" in twice.text
 
 
-def test_the_alerts_sent_are_listed(browser, client, token, hub, smtp):
+def test_the_alerts_sent_are_listed(visitor, client, token, hub, smtp):
     hub.settings.smtp_host, hub.settings.smtp_port = smtp.host, smtp.port
     request = submit(client, token("officer"), "request-query.xml")
     task_id = next(t["id"] for t in request["tasks"] if t["unit_code"] == "vehicles")
@@ -254,13 +243,13 @@ def test_the_alerts_sent_are_listed(browser, client, token, hub, smtp):
             )
         )
     assert run_job(hub, "overdue", at=datetime(2026, 12, 3, 9, tzinfo=SHANGHAI)).sent == 2
-    sign_in(browser, "admin")
-    page = browser.get("/admin/alerts").text
+    sign_in(visitor, "admin")
+    page = visitor.get("/admin/alerts").text
     rows = [text(r) for r in lxml.html.fromstring(page).xpath('//table[@id="alerts"]/tbody/tr')]
     assert len(rows) == 2 and "共 2 封" in page
     for recipient in ("vehicles.staff@example.org", "officer@example.org"):
         [sent] = [r for r in rows if recipient in r]
         assert "逾期" in sent and "逾期提醒：1 件" in sent and "已发送" in sent
         assert f"逾期 · 任务 #{task_id}" in sent
-    assert len(lxml.html.fromstring(browser.get("/admin/alerts?job=overdue").text).xpath("//tbody/tr")) == 2
-    assert "还没有发送过提醒邮件" in browser.get("/admin/alerts?job=digest").text
+    assert len(lxml.html.fromstring(visitor.get("/admin/alerts?job=overdue").text).xpath("//tbody/tr")) == 2
+    assert "还没有发送过提醒邮件" in visitor.get("/admin/alerts?job=digest").text

@@ -5,9 +5,19 @@ import re
 from datetime import date
 
 import pytest
-from conftest import edit, edited, example, listed_files, multipart, submit
+from conftest import (
+    csrf_of,
+    edit,
+    edited,
+    example,
+    frozen_control,
+    multipart,
+    post_receipt,
+    sign_in,
+    submit,
+    waitlisted_seal,
+)
 
-from hub.auth.seed import DEMO_PASSWORD
 from hub.web import control_pages
 
 HOUSING_FUND = "延边州住房公积金管理中心安图县管理部"
@@ -19,61 +29,16 @@ RENEWAL_RULING = (
 ZHAO_LIU = "22242619790605003X"
 
 
-@pytest.fixture
-def browser(client):
-    client.follow_redirects = False
-    return client
-
-
-def sign_in(client, username: str) -> None:
-    client.cookies.clear()
-    answer = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
-    assert answer.status_code == 303, answer.text
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-def answer(client, headers, request: dict, document: bytes, unit: str | None = None) -> dict:
-    """Post the receipt `document` to the request's task (of `unit`, or its only one)."""
-    [task] = [t for t in request["tasks"] if unit is None or t["unit_code"] == unit]
-    response = client.post(
-        f"/api/v1/tasks/{task['id']}/receipts",
-        files=multipart(document, *listed_files(document)),
-        headers=headers,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def frozen(client, token) -> dict:
-    """request-freeze.xml answered CONTROLLED: an ACTIVE FUND_ACCOUNT control, 2026-11-28 to 2027-11-27."""
-    freeze = submit(client, token("officer"), "request-freeze.xml")
-    [control] = answer(client, token("staff-housing-fund"), freeze, example("receipt-controlled.xml"))[
-        "controls"
-    ]
-    return control
-
-
-def waitlisted(client, token) -> dict:
-    """request-seal.xml answered WAITLISTED (queue position 2) by the real-estate registry."""
-    seal = submit(client, token("officer"), "request-seal.xml")
-    [control] = answer(client, token("staff-real-estate"), seal, example("receipt-waitlisted.xml"))[
-        "controls"
-    ]
-    return control
-
-
 def row_of(html: str, control_id: int) -> str:
     return re.search(rf'<tr id="control-{control_id}">(.*?)</tr>', html, re.S).group(1)
 
 
-def test_the_list_shows_each_control_with_days_left_and_its_actions(browser, token):
-    freeze, seal = frozen(browser, token), waitlisted(browser, token)
-    sign_in(browser, "officer")
+def test_the_list_shows_each_control_with_days_left_and_its_actions(visitor, token):
+    freeze = frozen_control(visitor, token)
+    _, seal = waitlisted_seal(visitor, token)
+    sign_in(visitor, "officer")
 
-    page = browser.get("/controls")
+    page = visitor.get("/controls")
 
     assert page.status_code == 200
     row = row_of(page.text, freeze["id"])
@@ -89,9 +54,9 @@ def test_the_list_shows_each_control_with_days_left_and_its_actions(browser, tok
     assert "轮候第 2 位" in row and "BDC-CF-2026-0117" in row and "不动产" in row
     assert "/renew" not in row and f'href="/controls/{seal["id"]}/release"' in row
 
-    only_waiting = browser.get("/controls?status=WAITLISTED").text
+    only_waiting = visitor.get("/controls?status=WAITLISTED").text
     assert f"control-{seal['id']}" in only_waiting and f"control-{freeze['id']}" not in only_waiting
-    by_unit = browser.get("/controls?unit=housing-fund").text
+    by_unit = visitor.get("/controls?unit=housing-fund").text
     assert f"control-{freeze['id']}" in by_unit and f"control-{seal['id']}" not in by_unit
 
 
@@ -104,35 +69,35 @@ def test_the_list_shows_each_control_with_days_left_and_its_actions(browser, tok
         (date(2027, 11, 27), '<strong class="late">今日届满</strong>'),  # the end date itself
     ],
 )
-def test_days_left_turn_red_under_15_and_bold_under_7(browser, token, monkeypatch, today, cell):
-    freeze = frozen(browser, token)
+def test_days_left_turn_red_under_15_and_bold_under_7(visitor, token, monkeypatch, today, cell):
+    freeze = frozen_control(visitor, token)
     monkeypatch.setattr(control_pages, "today_shanghai", lambda: today)
-    sign_in(browser, "officer")
+    sign_in(visitor, "officer")
 
-    row = row_of(browser.get("/controls").text, freeze["id"])
+    row = row_of(visitor.get("/controls").text, freeze["id"])
 
     assert re.search(r'<td class="days">(.*?)</td>', row, re.S).group(1) == cell
 
 
-def test_ending_within_n_days_filters_by_the_end_date(browser, token, monkeypatch):
-    freeze = frozen(browser, token)
+def test_ending_within_n_days_filters_by_the_end_date(visitor, token, monkeypatch):
+    freeze = frozen_control(visitor, token)
     monkeypatch.setattr(control_pages, "today_shanghai", lambda: date(2027, 11, 1))
-    sign_in(browser, "officer")
+    sign_in(visitor, "officer")
 
-    assert f"control-{freeze['id']}" in browser.get("/controls?within=26").text  # ends 2027-11-27
-    assert f"control-{freeze['id']}" not in browser.get("/controls?within=25").text
+    assert f"control-{freeze['id']}" in visitor.get("/controls?within=26").text  # ends 2027-11-27
+    assert f"control-{freeze['id']}" not in visitor.get("/controls?within=25").text
 
 
-def test_renewal_with_the_uploaded_ruling_creates_a_renew_request(browser, token, hub):
-    freeze = frozen(browser, token)
-    sign_in(browser, "officer")
+def test_renewal_with_the_uploaded_ruling_creates_a_renew_request(visitor, token, hub):
+    freeze = frozen_control(visitor, token)
+    sign_in(visitor, "officer")
 
-    form = browser.get(f"/controls/{freeze['id']}/renew")
+    form = visitor.get(f"/controls/{freeze['id']}/renew")
 
     assert form.status_code == 200
     assert "AT-2026-000123-R1" in form.text and "2027年11月28日至2028年11月27日" in form.text
     assert "ruling.pdf" in form.text and "notice.pdf" in form.text and HOUSING_FUND in form.text
-    posted = browser.post(
+    posted = visitor.post(
         f"/controls/{freeze['id']}/renew",
         data={"csrf": csrf_of(form.text), "remarks": "请协助续行冻结。"},
         files={"ruling": ("（2026）吉2426执123号之一.pdf", RENEWAL_RULING, "application/pdf")},
@@ -140,7 +105,7 @@ def test_renewal_with_the_uploaded_ruling_creates_a_renew_request(browser, token
 
     assert posted.status_code == 303, posted.text
     request_id = int(posted.headers["location"].removeprefix("/requests/"))
-    renew = browser.get(f"/api/v1/requests/{request_id}", headers=token("officer")).json()
+    renew = visitor.get(f"/api/v1/requests/{request_id}", headers=token("officer")).json()
     assert (renew["request_no"], renew["action"]) == ("AT-2026-000123-R1", "RENEW")
     assert [t["unit_code"] for t in renew["tasks"]] == ["housing-fund"]
     new_ruling = hashlib.sha256(RENEWAL_RULING).hexdigest()
@@ -151,17 +116,17 @@ def test_renewal_with_the_uploaded_ruling_creates_a_renew_request(browser, token
     assert hub.blobs.read(new_ruling) == RENEWAL_RULING
     document = hub.blobs.read(renew["document_sha256"]).decode()
     assert "<Remarks>请协助续行冻结。</Remarks>" in document and RULING not in document
-    again = browser.get(f"/controls/{freeze['id']}/renew")  # the renewal now waits for the unit
+    again = visitor.get(f"/controls/{freeze['id']}/renew")  # the renewal now waits for the unit
     assert again.status_code == 409 and "不能续行" in again.text
 
 
-def test_renewal_without_the_ruling_is_shown_again_with_the_problem(browser, token, stored):
-    freeze = frozen(browser, token)
-    sign_in(browser, "officer")
-    form = browser.get(f"/controls/{freeze['id']}/renew")
+def test_renewal_without_the_ruling_is_shown_again_with_the_problem(visitor, token, stored):
+    freeze = frozen_control(visitor, token)
+    sign_in(visitor, "officer")
+    form = visitor.get(f"/controls/{freeze['id']}/renew")
     before = stored()
 
-    posted = browser.post(
+    posted = visitor.post(
         f"/controls/{freeze['id']}/renew",
         data={"csrf": csrf_of(form.text), "remarks": "备注保留"},
         files={"notice": ("new-notice.pdf", b"%PDF notice", "application/pdf")},
@@ -172,14 +137,14 @@ def test_renewal_without_the_ruling_is_shown_again_with_the_problem(browser, tok
     assert stored() == before
 
 
-def test_release_of_a_waiting_control_creates_a_release_request(browser, token):
-    seal = waitlisted(browser, token)
-    sign_in(browser, "officer")
-    form = browser.get(f"/controls/{seal['id']}/release")
+def test_release_of_a_waiting_control_creates_a_release_request(visitor, token):
+    _, seal = waitlisted_seal(visitor, token)
+    sign_in(visitor, "officer")
+    form = visitor.get(f"/controls/{seal['id']}/release")
     assert form.status_code == 200
     assert "AT-2026-000102-X1" in form.text and "BDC-CF-2026-0117" in form.text
 
-    posted = browser.post(
+    posted = visitor.post(
         f"/controls/{seal['id']}/release",
         data={"csrf": csrf_of(form.text), "remarks": "被执行人已履行完毕，解除查封。"},
         files={
@@ -189,7 +154,7 @@ def test_release_of_a_waiting_control_creates_a_release_request(browser, token):
     )
 
     assert posted.status_code == 303, posted.text
-    release = browser.get(
+    release = visitor.get(
         posted.headers["location"].replace("/requests/", "/api/v1/requests/"), headers=token("officer")
     )
     release = release.json()
@@ -206,16 +171,16 @@ def test_release_of_a_waiting_control_creates_a_release_request(browser, token):
         ("<Outcome>WAITLISTED", "<Outcome>RELEASED"),
         ("<QueuePosition>2</QueuePosition>", ""),
     )
-    answer(browser, token("staff-real-estate"), release, released)
-    assert "已解除" in row_of(browser.get("/controls").text, seal["id"])
+    post_receipt(visitor, token("staff-real-estate"), release, released)
+    assert "已解除" in row_of(visitor.get("/controls").text, seal["id"])
 
 
-def test_release_needs_both_files(browser, token):
-    freeze = frozen(browser, token)
-    sign_in(browser, "officer")
-    form = browser.get(f"/controls/{freeze['id']}/release")
+def test_release_needs_both_files(visitor, token):
+    freeze = frozen_control(visitor, token)
+    sign_in(visitor, "officer")
+    form = visitor.get(f"/controls/{freeze['id']}/release")
 
-    posted = browser.post(
+    posted = visitor.post(
         f"/controls/{freeze['id']}/release",
         data={"csrf": csrf_of(form.text)},
         files={"ruling": ("解除裁定书.pdf", b"%PDF release ruling", "application/pdf")},
@@ -224,25 +189,25 @@ def test_release_needs_both_files(browser, token):
     assert posted.status_code == 422 and "请上传协助执行通知书" in posted.text
 
 
-def test_the_debtor_page_shows_what_units_found_and_the_controls(browser, token, other_officer):
+def test_the_debtor_page_shows_what_units_found_and_the_controls(visitor, token, other_officer):
     officer = token("officer")
-    query = submit(browser, officer, "request-query.xml")
-    answer(browser, token("staff-real-estate"), query, example("receipt-found.xml"), unit="real-estate")
-    seal = waitlisted(browser, token)
+    query = submit(visitor, officer, "request-query.xml")
+    post_receipt(visitor, token("staff-real-estate"), query, example("receipt-found.xml"), unit="real-estate")
+    _, seal = waitlisted_seal(visitor, token)
     theirs = edit(
         "request-query.xml",
         ("AT-2026-000101", "YJ-2026-000009"),
         ('<Court code="J2426">安图县人民法院</Court>', '<Court code="J2401">延吉市人民法院</Court>'),
         ("（2026）吉2426执156号", "（2026）吉2401执9号"),
     )
-    response = browser.post("/api/v1/requests", files=multipart(theirs, "notice.pdf"), headers=other_officer)
+    response = visitor.post("/api/v1/requests", files=multipart(theirs, "notice.pdf"), headers=other_officer)
     assert response.status_code == 201, response.text
-    sign_in(browser, "officer")
+    sign_in(visitor, "officer")
 
-    found = browser.get("/debtors?q=赵六")
+    found = visitor.get("/debtors?q=赵六")
     assert found.status_code == 200 and f'href="/debtors/{ZHAO_LIU}"' in found.text
-    assert f'href="/debtors/{ZHAO_LIU}"' in browser.get(f"/debtors?q={ZHAO_LIU.lower()}").text
-    page = browser.get(f"/debtors/{ZHAO_LIU.lower()}")
+    assert f'href="/debtors/{ZHAO_LIU}"' in visitor.get(f"/debtors?q={ZHAO_LIU.lower()}").text
+    page = visitor.get(f"/debtors/{ZHAO_LIU.lower()}")
 
     assert page.status_code == 200
     text = page.text
@@ -254,49 +219,49 @@ def test_the_debtor_page_shows_what_units_found_and_the_controls(browser, token,
     assert "YJ-2026-000009" not in text and "吉2401" not in text  # the other court's query is not shown
 
 
-def test_a_debtor_only_another_court_asked_about_shows_nothing(browser, other_officer):
+def test_a_debtor_only_another_court_asked_about_shows_nothing(visitor, other_officer):
     theirs = edit(
         "request-query.xml",
         ('<Court code="J2426">安图县人民法院</Court>', '<Court code="J2401">延吉市人民法院</Court>'),
     )
-    response = browser.post("/api/v1/requests", files=multipart(theirs, "notice.pdf"), headers=other_officer)
+    response = visitor.post("/api/v1/requests", files=multipart(theirs, "notice.pdf"), headers=other_officer)
     assert response.status_code == 201, response.text
-    sign_in(browser, "officer")
+    sign_in(visitor, "officer")
 
-    page = browser.get(f"/debtors/{ZHAO_LIU}")
+    page = visitor.get(f"/debtors/{ZHAO_LIU}")
 
     assert page.status_code == 404 and "本院没有涉及" in page.text and "AT-2026-000101" not in page.text
-    search = browser.get("/debtors?q=赵六").text
+    search = visitor.get("/debtors?q=赵六").text
     assert "没有找到" in search and f'href="/debtors/{ZHAO_LIU}"' not in search
 
 
-def test_another_courts_control_is_a_404_page(browser, token, other_officer):
+def test_another_courts_control_is_a_404_page(visitor, token, other_officer):
     theirs = edit(
         "request-freeze.xml",
         ("AT-2026-000123", "YJ-2026-000123"),
         ('<Court code="J2426">安图县人民法院</Court>', '<Court code="J2401">延吉市人民法院</Court>'),
     )
-    response = browser.post(
+    response = visitor.post(
         "/api/v1/requests", files=multipart(theirs, "ruling.pdf", "notice.pdf"), headers=other_officer
     )
     assert response.status_code == 201, response.text
     receipt = edited(example("receipt-controlled.xml"), ("AT-2026-000123", "YJ-2026-000123"))
-    [control] = answer(browser, token("staff-housing-fund"), response.json(), receipt)["controls"]
-    sign_in(browser, "officer")
+    [control] = post_receipt(visitor, token("staff-housing-fund"), response.json(), receipt)["controls"]
+    sign_in(visitor, "officer")
 
     for path in (f"/controls/{control['id']}/renew", f"/controls/{control['id']}/release"):
-        page = browser.get(path)
+        page = visitor.get(path)
         assert page.status_code == 404 and "不属于本院" in page.text and "YJ-2026-000123" not in page.text
-    assert f"control-{control['id']}" not in browser.get("/controls").text
+    assert f"control-{control['id']}" not in visitor.get("/controls").text
 
 
-def test_a_form_without_its_csrf_token_is_refused(browser, token, stored):
-    freeze = frozen(browser, token)
-    sign_in(browser, "officer")
+def test_a_form_without_its_csrf_token_is_refused(visitor, token, stored):
+    freeze = frozen_control(visitor, token)
+    sign_in(visitor, "officer")
     before = stored()
 
     for action in ("renew", "release"):
-        posted = browser.post(
+        posted = visitor.post(
             f"/controls/{freeze['id']}/{action}",
             files={
                 "ruling": ("ruling.pdf", b"%PDF forged ruling", "application/pdf"),
@@ -308,31 +273,33 @@ def test_a_form_without_its_csrf_token_is_refused(browser, token, stored):
     assert stored() == before
 
 
-def test_unit_staff_get_403_and_the_supervisor_reads_without_acting(browser, token):
-    freeze = frozen(browser, token)
-    sign_in(browser, "staff-housing-fund")
+def test_unit_staff_get_403_and_the_supervisor_reads_without_acting(visitor, token):
+    freeze = frozen_control(visitor, token)
+    sign_in(visitor, "staff-housing-fund")
     for path in ("/controls", "/debtors", f"/debtors/{ZHAO_LIU}", f"/controls/{freeze['id']}/renew"):
-        assert browser.get(path).status_code == 403, path
+        assert visitor.get(path).status_code == 403, path
 
-    sign_in(browser, "supervisor")
-    page = browser.get("/controls")
+    sign_in(visitor, "supervisor")
+    page = visitor.get("/controls")
     assert page.status_code == 200 and f"control-{freeze['id']}" in page.text
     assert "/renew" not in page.text and "/release" not in page.text
-    assert browser.get(f"/controls/{freeze['id']}/renew").status_code == 403
-    assert browser.get("/debtors/222426198503120413").status_code == 200
+    assert visitor.get(f"/controls/{freeze['id']}/renew").status_code == 403
+    assert visitor.get("/debtors/222426198503120413").status_code == 200
 
 
-def test_pages_ask_for_sign_in_first(browser):
-    assert browser.get("/controls").headers["location"] == "/login?next=/controls"
+def test_pages_ask_for_sign_in_first(visitor):
+    assert visitor.get("/controls").headers["location"] == "/login?next=/controls"
 
 
-def test_a_flexible_seizure_shows_its_custodian_and_keeps_its_terms_in_the_renewal(browser, token):
-    seize = submit(browser, token("officer"), "request-seize.xml")
-    [control] = answer(browser, token("staff-vehicles"), seize, example("receipt-partial.xml"))["controls"]
-    sign_in(browser, "officer")
+def test_a_flexible_seizure_shows_its_custodian_and_keeps_its_terms_in_the_renewal(visitor, token):
+    seize = submit(visitor, token("officer"), "request-seize.xml")
+    [control] = post_receipt(visitor, token("staff-vehicles"), seize, example("receipt-partial.xml"))[
+        "controls"
+    ]
+    sign_in(visitor, "officer")
 
-    row = row_of(browser.get("/controls").text, control["id"])
-    form = browser.get(f"/controls/{control['id']}/renew").text
+    row = row_of(visitor.get("/controls").text, control["id"])
+    form = visitor.get(f"/controls/{control['id']}/renew").text
 
     assert "活扣：保管人孙七" in row and "继续用于货物运输经营，不得转让、抵押" in row
     assert "原措施为活扣：保管人孙七，准许使用：继续用于货物运输经营，不得转让、抵押" in form  # for the unit

@@ -3,8 +3,7 @@
 import re
 
 import pytest
-from conftest import example, example_file, multipart
-from test_sign_in import csrf_of, sign_in
+from conftest import csrf_of, example, example_file, multipart, sign_in
 
 from hub.auth.service import hash_password
 from hub.clock import SHANGHAI, now
@@ -17,15 +16,9 @@ PDF = "application/pdf"
 
 
 @pytest.fixture
-def browser(client):
-    client.follow_redirects = False
-    return client
-
-
-@pytest.fixture
-def officer(browser):
-    assert sign_in(browser, "officer").status_code == 303
-    return browser
+def officer(visitor):
+    sign_in(visitor, "officer")
+    return visitor
 
 
 def csrf(client) -> str:
@@ -78,7 +71,8 @@ def test_the_form_sends_a_query_to_all_capable_units_and_the_page_shows_one_row_
     assert page.status_code == 200 and request_no in page.text
     assert page.text.count("致该单位的通知书") == len(units)
     assert "安图县不动产登记中心" in page.text and "已送达" in page.text  # inbox units are served at once
-    assert "年" in page.text and "月" in page.text and "T0" not in page.text  # dates as people write them
+    assert "年" in page.text and "月" in page.text  # dates as people write them, never as ISO instants
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", page.text)
 
     listing = officer.get("/requests")
     assert request_no in listing.text and f"0/{len(units)}" in listing.text and "查询" in listing.text
@@ -328,32 +322,29 @@ def _second_court_officer(hub) -> None:
         user.password_hash = hash_password("another-court-1")
 
 
-def test_another_courts_request_is_not_found_and_not_listed(officer, browser, hub, other_officer, token):
+def test_another_courts_request_is_not_found_and_not_listed(officer, visitor, hub, other_officer, token):
     mine = officer.post("/requests/new", data=query_form(csrf(officer)), files=notice_file()).headers[
         "location"
     ]
     _second_court_officer(hub)
-    browser.cookies.clear()
-    assert sign_in(browser, "officer-j2401", "another-court-1").status_code == 303
+    sign_in(visitor, "officer-j2401", "another-court-1")
     for path in (mine, f"{mine}/notice", f"{mine}/document", f"{mine}/files/notice.pdf"):
-        answer = browser.get(path)
+        answer = visitor.get(path)
         assert answer.status_code == 404, path
         assert "王丽华" not in answer.text
-    assert "王丽华" not in browser.get("/requests").text
+    assert "王丽华" not in visitor.get("/requests").text
 
 
-def test_supervisors_read_and_unit_staff_are_kept_out(officer, browser, hub):
+def test_supervisors_read_and_unit_staff_are_kept_out(officer, visitor, hub):
     mine = officer.post("/requests/new", data=query_form(csrf(officer)), files=notice_file()).headers[
         "location"
     ]
-    browser.cookies.clear()
-    sign_in(browser, "supervisor")
-    assert "王丽华" in browser.get("/requests").text and browser.get(mine).status_code == 200
-    assert browser.get("/requests/new").status_code == 403 and "撤回请求" not in browser.get(mine).text
-    browser.cookies.clear()
-    sign_in(browser, "staff-real-estate")
+    sign_in(visitor, "supervisor")
+    assert "王丽华" in visitor.get("/requests").text and visitor.get(mine).status_code == 200
+    assert visitor.get("/requests/new").status_code == 403 and "撤回请求" not in visitor.get(mine).text
+    sign_in(visitor, "staff-real-estate")
     for path in ("/requests", mine, f"{mine}/notice", "/requests/new", "/requests/batch"):
-        assert browser.get(path).status_code in (403, 404), path
+        assert visitor.get(path).status_code in (403, 404), path
 
 
 def test_request_numbers_continue_the_courts_own_and_a_second_send_makes_no_twin(officer, client, token, hub):
@@ -378,3 +369,19 @@ def test_request_numbers_continue_the_courts_own_and_a_second_send_makes_no_twin
     assert first.headers["location"] in again.text
     with unit_of_work(hub.sessions) as session:
         assert session.query(Request).count() == 2
+
+
+def test_a_waitlisted_seal_shows_its_registration_and_place_on_the_request_page(officer, client, token):
+    request = client.post(
+        "/api/v1/requests",
+        files=multipart(example("request-seal.xml"), "notice.pdf", "ruling.pdf"),
+        headers=token("officer"),
+    ).json()
+    answered = client.post(
+        f"/api/v1/tasks/{request['tasks'][0]['id']}/receipts",
+        files=multipart(example("receipt-waitlisted.xml"), "receipt.pdf"),
+        headers=token("staff-real-estate"),
+    )
+    assert answered.status_code == 201, answered.text
+    page = officer.get(f"/requests/{request['id']}").text
+    assert "登记号 BDC-CF-2026-0117" in page and "轮候中" in page and "轮候第 2 位" in page

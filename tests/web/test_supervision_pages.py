@@ -22,11 +22,10 @@ from datetime import datetime
 import lxml.etree
 import lxml.html
 import pytest
-from conftest import edit, listed_files, multipart
+from conftest import edit, listed_files, multipart, sign_in
 from sqlalchemy import update
 
 import hub.web.supervision_pages as supervision_pages
-from hub.auth.seed import DEMO_PASSWORD
 from hub.calendar.workdays import SHANGHAI
 from hub.db import unit_of_work
 from hub.models import Task
@@ -110,12 +109,6 @@ def march(client, token, hub, monkeypatch) -> dict[str, dict]:
                 session.execute(update(Task).where(Task.id == ids[unit]).values(**values))
     client.follow_redirects = False
     return made
-
-
-def sign_in(client, username: str) -> None:
-    client.cookies.clear()
-    answer = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
-    assert answer.status_code == 303, answer.text
 
 
 def table(html: str, table_id: str, key: str | None = None) -> list[list[str]] | dict[str, list[str]]:

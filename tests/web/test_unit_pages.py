@@ -4,29 +4,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import example, example_file, listed_files, multipart, submit
+from conftest import example, example_file, listed_files, multipart, sign_in, submit
 from sqlalchemy import text
 
-from hub.auth.seed import DEMO_PASSWORD
 from hub.calendar.service import load_calendar
 from hub.clock import SHANGHAI, now
 from hub.db import unit_of_work
 
 SCAN = ("files", ("scan.pdf", example_file("receipt.pdf"), "application/pdf"))
-
-
-@pytest.fixture
-def browser(client):
-    client.follow_redirects = False
-    return client
-
-
-def sign_in(browser, username: str) -> str:
-    """Sign in as `username`; the CSRF token of the session's forms."""
-    browser.cookies.clear()
-    answer = browser.post("/login", data={"username": username, "password": DEMO_PASSWORD})
-    assert answer.status_code == 303, answer.text
-    return re.search(r'name="csrf" value="([^"]+)"', browser.get("/login").text).group(1)
 
 
 def task_id(request: dict, unit: str) -> int:
@@ -42,15 +27,15 @@ def task_status(client, token, unit: str, task: int) -> str:
     return client.get(f"/api/v1/tasks/{task}", headers=token(f"staff-{unit}")).json()["status"]
 
 
-def post_form(browser, path: str, data: dict, files: list | None = None):
+def post_form(visitor, path: str, data: dict, files: list | None = None):
     """A form posted as a browser does: multipart, with an empty part for a file input left empty."""
     parts = files or [("signed_scan", ("", b"", "application/octet-stream"))]
-    return browser.post(path, data=data, files=parts)
+    return visitor.post(path, data=data, files=parts)
 
 
-def test_the_inbox_lists_the_units_own_tasks_open_first_soonest_due_first_overdue_in_red(browser, hub, token):
+def test_the_inbox_lists_the_units_own_tasks_open_first_soonest_due_first_overdue_in_red(visitor, hub, token):
     officer = token("officer")
-    query, seal, freeze = (submit(browser, officer, f"request-{n}.xml") for n in ("query", "seal", "freeze"))
+    query, seal, freeze = (submit(visitor, officer, f"request-{n}.xml") for n in ("query", "seal", "freeze"))
     late, sealed = task_id(query, "real-estate"), task_id(seal, "real-estate")
     due = now() - timedelta(days=10)
     with hub.engine.begin() as conn:
@@ -59,9 +44,9 @@ def test_the_inbox_lists_the_units_own_tasks_open_first_soonest_due_first_overdu
         days = load_calendar(session).working_days_between(
             due.astimezone(SHANGHAI).date(), now().astimezone(SHANGHAI).date()
         )
-    sign_in(browser, "staff-real-estate")
+    sign_in(visitor, "staff-real-estate")
 
-    page = browser.get("/inbox").text
+    page = visitor.get("/inbox").text
 
     assert "安图县不动产登记中心" in page and "共 2 件办理中任务" in page
     assert "AT-2026-000123" not in page  # the housing fund's freeze
@@ -71,29 +56,29 @@ def test_the_inbox_lists_the_units_own_tasks_open_first_soonest_due_first_overdu
     assert "安图县人民法院" in row and "查询" in row and "（2026）吉2426执156号" in row and "赵六" in row
 
     staff = token("staff-real-estate")
-    answered = browser.post(
+    answered = visitor.post(
         f"/api/v1/tasks/{sealed}/receipts",
         files=multipart(example("receipt-waitlisted.xml"), "receipt.pdf"),
         headers=staff,
     )
     assert answered.status_code == 201
-    assert "AT-2026-000102" not in browser.get("/inbox").text
-    assert "AT-2026-000102" in browser.get("/inbox?status=closed").text
-    everything = browser.get("/inbox?status=all").text
+    assert "AT-2026-000102" not in visitor.get("/inbox").text
+    assert "AT-2026-000102" in visitor.get("/inbox?status=closed").text
+    everything = visitor.get("/inbox?status=all").text
     assert everything.index("AT-2026-000101") < everything.index("AT-2026-000102")  # open ones first
     assert task_id(freeze, "housing-fund") not in (late, sealed)
-    assert browser.get("/units/real-estate/tasks").headers["location"] == "/inbox"  # the e-mails' link
+    assert visitor.get("/units/real-estate/tasks").headers["location"] == "/inbox"  # the e-mails' link
 
 
-def test_a_query_answered_found_with_two_assets_one_with_two_owners(browser, token):
-    task = task_id(submit(browser, token("officer"), "request-query.xml"), "real-estate")
-    csrf = sign_in(browser, "staff-real-estate")
-    form = browser.get(f"/tasks/{task}").text
+def test_a_query_answered_found_with_two_assets_one_with_two_owners(visitor, token):
+    task = task_id(submit(visitor, token("officer"), "request-query.xml"), "real-estate")
+    csrf = sign_in(visitor, "staff-real-estate")
+    form = visitor.get(f"/tasks/{task}").text
     assert f'action="/tasks/{task}/receipt"' in form and 'value="安图县不动产登记中心经办人"' in form
     assert f'src="/tasks/{task}/notice"' in form and "/static/receipt-form.js" in form
 
     answer = post_form(
-        browser,
+        visitor,
         f"/tasks/{task}/receipt",
         {
             "csrf": csrf,
@@ -117,7 +102,7 @@ def test_a_query_answered_found_with_two_assets_one_with_two_owners(browser, tok
     )
 
     assert answer.status_code == 303, answer.text
-    [receipt] = receipts(browser, token, "real-estate", task)
+    [receipt] = receipts(visitor, token, "real-estate", task)
     assert answer.headers["location"] == f"/tasks/{task}?sent={receipt['receipt_no']}#receipts"
     assert re.fullmatch(r"RE-\d{8}-0001", receipt["receipt_no"])
     assert (receipt["outcome"], receipt["final"], receipt["handler_name"]) == ("FOUND", True, "刘敏")
@@ -130,16 +115,16 @@ def test_a_query_answered_found_with_two_assets_one_with_two_owners(browser, tok
     )
     assert first["owners"] == [{"name": "赵六", "share": "1/2"}, {"name": "钱七", "share": "1/2"}]
     assert (second["asset_class"], second["owners"]) == ("LAND_RIGHT", [{"name": "赵六", "share": None}])
-    assert task_status(browser, token, "real-estate", task) == "completed"
-    shown = browser.get(answer.headers["location"]).text
+    assert task_status(visitor, token, "real-estate", task) == "completed"
+    shown = visitor.get(answer.headers["location"]).text
     assert f"回执 {receipt['receipt_no']} 已提交" in shown and "钱七（1/2）" in shown
     assert f'action="/tasks/{task}/receipt"' not in shown  # answered: no form any more
 
 
-def test_a_freeze_answered_controlled_with_its_registration_number(browser, token):
-    task = task_id(submit(browser, token("officer"), "request-freeze.xml"), "housing-fund")
-    csrf = sign_in(browser, "staff-housing-fund")
-    form = browser.get(f"/tasks/{task}").text
+def test_a_freeze_answered_controlled_with_its_registration_number(visitor, token):
+    task = task_id(submit(visitor, token("officer"), "request-freeze.xml"), "housing-fund")
+    csrf = sign_in(visitor, "staff-housing-fund")
+    form = visitor.get(f"/tasks/{task}").text
     for prefilled in (
         'value="2026-11-27"',
         'value="2027-11-26"',
@@ -149,7 +134,7 @@ def test_a_freeze_answered_controlled_with_its_registration_number(browser, toke
         assert prefilled in form
 
     answer = post_form(
-        browser,
+        visitor,
         f"/tasks/{task}/receipt",
         {
             "csrf": csrf,
@@ -165,17 +150,17 @@ def test_a_freeze_answered_controlled_with_its_registration_number(browser, toke
     )
 
     assert answer.status_code == 303, answer.text
-    [receipt] = receipts(browser, token, "housing-fund", task)
+    [receipt] = receipts(visitor, token, "housing-fund", task)
     assert (receipt["receipt_no"], receipt["outcome"], receipt["files"]) == ("HF-WEB-0001", "CONTROLLED", [])
-    assert task_status(browser, token, "housing-fund", task) == "completed"
-    [control] = browser.get("/api/v1/controls", headers=token("officer")).json()["items"]
+    assert task_status(visitor, token, "housing-fund", task) == "completed"
+    [control] = visitor.get("/api/v1/controls", headers=token("officer")).json()["items"]
     assert (control["status"], control["registration_no"], control["amount"]) == (
         "ACTIVE",
         "GJJ-DJ-2026-0042",
         "50000.00",
     )
     assert (control["period_start"], control["period_end"]) == ("2026-11-28", "2027-11-27")
-    assert "GJJ-DJ-2026-0042" in browser.get(f"/tasks/{task}").text
+    assert "GJJ-DJ-2026-0042" in visitor.get(f"/tasks/{task}").text
 
 
 @pytest.mark.parametrize(
@@ -189,9 +174,9 @@ def test_a_freeze_answered_controlled_with_its_registration_number(browser, toke
         ),
     ],
 )
-def test_a_waiting_seal_then_reported_as_taking_effect_or_lapsed(browser, token, change, extra, status):
-    task = task_id(submit(browser, token("officer"), "request-seal.xml"), "real-estate")
-    csrf = sign_in(browser, "staff-real-estate")
+def test_a_waiting_seal_then_reported_as_taking_effect_or_lapsed(visitor, token, change, extra, status):
+    task = task_id(submit(visitor, token("officer"), "request-seal.xml"), "real-estate")
+    csrf = sign_in(visitor, "staff-real-estate")
     waiting = {
         "csrf": csrf,
         "outcome": "WAITLISTED",
@@ -203,26 +188,26 @@ def test_a_waiting_seal_then_reported_as_taking_effect_or_lapsed(browser, token,
         "handler_name": "刘敏",
         "handler_phone": "0433-5552210",
     }
-    assert post_form(browser, f"/tasks/{task}/receipt", waiting).status_code == 303
-    [control] = browser.get("/api/v1/controls", headers=token("officer")).json()["items"]
+    assert post_form(visitor, f"/tasks/{task}/receipt", waiting).status_code == 303
+    [control] = visitor.get("/api/v1/controls", headers=token("officer")).json()["items"]
     assert (control["status"], control["queue_position"]) == ("WAITLISTED", 2)
-    page = browser.get(f"/tasks/{task}").text
+    page = visitor.get(f"/tasks/{task}").text
     assert "轮候查封 BDC-CF-2026-0117 的后续变化" in page
     assert 'value="刘敏"' in page and 'value="0433-5552210"' in page  # the handler of the last receipt
     assert f'action="/tasks/{task}/controls/{control["id"]}/report"' in page
 
     report = {"csrf": csrf, "change": change, "handler_name": "刘敏", **extra}
-    answer = post_form(browser, f"/tasks/{task}/controls/{control['id']}/report", report)
+    answer = post_form(visitor, f"/tasks/{task}/controls/{control['id']}/report", report)
 
     assert answer.status_code == 303, answer.text
-    [changed] = browser.get("/api/v1/controls", headers=token("officer")).json()["items"]
+    [changed] = visitor.get("/api/v1/controls", headers=token("officer")).json()["items"]
     assert (changed["id"], changed["status"]) == (control["id"], status)
     if status == "ACTIVE":
         assert changed["promoted_at"] is not None
         assert (changed["period_start"], changed["period_end"]) == ("2027-03-01", "2030-02-28")
-    waiting_receipt, report_receipt = receipts(browser, token, "real-estate", task)
+    waiting_receipt, report_receipt = receipts(visitor, token, "real-estate", task)
     assert (waiting_receipt["outcome"], report_receipt["final"]) == ("WAITLISTED", True)
-    assert "后续变化" not in browser.get(f"/tasks/{task}").text  # nothing waits any more
+    assert "后续变化" not in visitor.get(f"/tasks/{task}").text  # nothing waits any more
 
 
 @pytest.mark.parametrize(
@@ -256,28 +241,28 @@ def test_a_waiting_seal_then_reported_as_taking_effect_or_lapsed(browser, token,
         ),
     ],
 )
-def test_each_action_has_its_form_and_its_answer(browser, token, request_name, unit, answer, outcome):
-    task = task_id(submit(browser, token("officer"), request_name), unit)
-    csrf = sign_in(browser, f"staff-{unit}")
-    assert f'name="outcome" value="{outcome}"' in browser.get(f"/tasks/{task}").text
+def test_each_action_has_its_form_and_its_answer(visitor, token, request_name, unit, answer, outcome):
+    task = task_id(submit(visitor, token("officer"), request_name), unit)
+    csrf = sign_in(visitor, f"staff-{unit}")
+    assert f'name="outcome" value="{outcome}"' in visitor.get(f"/tasks/{task}").text
 
     posted = post_form(
-        browser,
+        visitor,
         f"/tasks/{task}/receipt",
         {"csrf": csrf, "outcome": outcome, "handler_name": "经办人", **answer},
     )
 
     assert posted.status_code == 303, posted.text
-    [receipt] = receipts(browser, token, unit, task)
-    assert receipt["outcome"] == outcome and task_status(browser, token, unit, task) == "completed"
+    [receipt] = receipts(visitor, token, unit, task)
+    assert receipt["outcome"] == outcome and task_status(visitor, token, unit, task) == "completed"
     if outcome == "LOCATED":
         assert receipt["assets"][0]["description"] == "现住址：明月镇东山路18号；情况说明：本人在家"
 
 
-def test_an_objection_closes_the_task_as_objected_with_its_reason_and_written_objection(browser, token):
-    task = task_id(submit(browser, token("officer"), "request-deduct.xml"), "insurer-picc")
-    csrf = sign_in(browser, "staff-insurer-picc")
-    refused = post_form(browser, f"/tasks/{task}/objection", {"csrf": csrf, "handler_name": "吴静"})
+def test_an_objection_closes_the_task_as_objected_with_its_reason_and_written_objection(visitor, token):
+    task = task_id(submit(visitor, token("officer"), "request-deduct.xml"), "insurer-picc")
+    csrf = sign_in(visitor, "staff-insurer-picc")
+    refused = post_form(visitor, f"/tasks/{task}/objection", {"csrf": csrf, "handler_name": "吴静"})
     assert (
         refused.status_code == 422
         and "请选择原因并写明情况" in refused.text
@@ -285,7 +270,7 @@ def test_an_objection_closes_the_task_as_objected_with_its_reason_and_written_ob
     )
 
     answer = post_form(
-        browser,
+        visitor,
         f"/tasks/{task}/objection",
         {
             "csrf": csrf,
@@ -297,17 +282,17 @@ def test_an_objection_closes_the_task_as_objected_with_its_reason_and_written_ob
     )
 
     assert answer.status_code == 303, answer.text
-    [receipt] = receipts(browser, token, "insurer-picc", task)
+    [receipt] = receipts(visitor, token, "insurer-picc", task)
     assert (receipt["outcome"], receipt["final"]) == ("OBJECTED", True)
     assert (receipt["reason_code"], receipt["reason_text"]) == ("THIRD_PARTY_PROPERTY", "投保人为案外人。")
     assert [f["type"] for f in receipt["files"]] == ["OBJECTION"]
-    assert task_status(browser, token, "insurer-picc", task) == "objected"
-    assert "法院尚未答复" in browser.get(f"/tasks/{task}").text
+    assert task_status(visitor, token, "insurer-picc", task) == "objected"
+    assert "法院尚未答复" in visitor.get(f"/tasks/{task}").text
 
 
-def test_a_refused_form_is_shown_again_with_every_value_and_each_problem(browser, token):
-    task = task_id(submit(browser, token("officer"), "request-freeze.xml"), "housing-fund")
-    csrf = sign_in(browser, "staff-housing-fund")
+def test_a_refused_form_is_shown_again_with_every_value_and_each_problem(visitor, token):
+    task = task_id(submit(visitor, token("officer"), "request-freeze.xml"), "housing-fund")
+    csrf = sign_in(visitor, "staff-housing-fund")
     typed = {
         "csrf": csrf,
         "outcome": "CONTROLLED",
@@ -321,7 +306,7 @@ def test_a_refused_form_is_shown_again_with_every_value_and_each_problem(browser
         "reason_text": "余额不足部分另行处理",
     }
 
-    refused = post_form(browser, f"/tasks/{task}/receipt", typed)
+    refused = post_form(visitor, f"/tasks/{task}/receipt", typed)
 
     assert refused.status_code == 422
     page = refused.text
@@ -330,16 +315,16 @@ def test_a_refused_form_is_shown_again_with_every_value_and_each_problem(browser
         assert f'value="{value}"' in page
     assert "余额不足部分另行处理</textarea>" in page
     assert 'value="CONTROLLED" checked' in page and 'name="item-0-include" value="on" checked' in page
-    assert receipts(browser, token, "housing-fund", task) == []
+    assert receipts(visitor, token, "housing-fund", task) == []
 
     acknowledged = post_form(
-        browser,
+        visitor,
         f"/tasks/{task}/acknowledge",
         {"csrf": csrf, "handler_name": "王五", "receipt_no": "HF-WEB-0002"},
     )
     assert (
         acknowledged.status_code == 303
-        and task_status(browser, token, "housing-fund", task) == "acknowledged"
+        and task_status(visitor, token, "housing-fund", task) == "acknowledged"
     )
     reused = {
         **typed,
@@ -347,32 +332,32 @@ def test_a_refused_form_is_shown_again_with_every_value_and_each_problem(browser
         "reason_text": "",
         "receipt_no": "HF-WEB-0002",
     }
-    conflict = post_form(browser, f"/tasks/{task}/receipt", reused)
+    conflict = post_form(visitor, f"/tasks/{task}/receipt", reused)
     assert conflict.status_code == 409 and "这个回执编号本单位已经用过" in conflict.text
     assert 'value="GJJ-DJ-2026-0042"' in conflict.text and 'value="HF-WEB-0002"' in conflict.text
-    assert [r["final"] for r in receipts(browser, token, "housing-fund", task)] == [False]
+    assert [r["final"] for r in receipts(visitor, token, "housing-fund", task)] == [False]
 
 
-def test_a_query_found_without_any_asset_is_refused_in_words(browser, token):
-    task = task_id(submit(browser, token("officer"), "request-query.xml"), "vehicles")
-    csrf = sign_in(browser, "staff-vehicles")
+def test_a_query_found_without_any_asset_is_refused_in_words(visitor, token):
+    task = task_id(submit(visitor, token("officer"), "request-query.xml"), "vehicles")
+    csrf = sign_in(visitor, "staff-vehicles")
     data = {"csrf": csrf, "outcome": "FOUND", "handler_name": "李", "asset-0-owner-0-share": "一半"}
-    refused = post_form(browser, f"/tasks/{task}/receipt", data)
+    refused = post_form(visitor, f"/tasks/{task}/receipt", data)
     assert refused.status_code == 422
     assert "份额请写成 1/2 这样的分数" in refused.text and "第 1 项财产的财产标识" in refused.text
     data["asset-0-owner-0-share"] = ""
-    assert "请至少填写一项财产" in post_form(browser, f"/tasks/{task}/receipt", data).text
+    assert "请至少填写一项财产" in post_form(visitor, f"/tasks/{task}/receipt", data).text
     pasted = post_form(
-        browser, f"/tasks/{task}/receipt", {**data, "asset-0-class": "VEHICLE", "asset-0-id": "吉H\x0bA1234"}
+        visitor, f"/tasks/{task}/receipt", {**data, "asset-0-class": "VEHICLE", "asset-0-id": "吉H\x0bA1234"}
     )
     assert pasted.status_code == 422 and "控制字符" in pasted.text
 
 
-def test_a_receipt_xml_is_uploaded_as_is_and_a_broken_one_is_refused_with_its_line(browser, token):
-    task = task_id(submit(browser, token("officer"), "request-freeze.xml"), "housing-fund")
-    csrf = sign_in(browser, "staff-housing-fund")
+def test_a_receipt_xml_is_uploaded_as_is_and_a_broken_one_is_refused_with_its_line(visitor, token):
+    task = task_id(submit(visitor, token("officer"), "request-freeze.xml"), "housing-fund")
+    csrf = sign_in(visitor, "staff-housing-fund")
     document = example("receipt-controlled.xml")
-    broken = browser.post(
+    broken = visitor.post(
         f"/tasks/{task}/receipt-xml",
         data={"csrf": csrf},
         files=[
@@ -384,31 +369,31 @@ def test_a_receipt_xml_is_uploaded_as_is_and_a_broken_one_is_refused_with_its_li
 
     parts = [("document", ("r.xml", document, "application/xml"))]
     parts += [("files", (name, example_file(name), "application/pdf")) for name in listed_files(document)]
-    answer = browser.post(f"/tasks/{task}/receipt-xml", data={"csrf": csrf}, files=parts)
+    answer = visitor.post(f"/tasks/{task}/receipt-xml", data={"csrf": csrf}, files=parts)
 
     assert answer.status_code == 303, answer.text
-    [receipt] = receipts(browser, token, "housing-fund", task)
+    [receipt] = receipts(visitor, token, "housing-fund", task)
     assert (receipt["receipt_no"], receipt["outcome"]) == ("HF-2026-8891", "CONTROLLED")
-    raw = browser.get(f"/tasks/{task}/receipts/{receipt['id']}/document")
+    raw = visitor.get(f"/tasks/{task}/receipts/{receipt['id']}/document")
     assert raw.content == document  # the bytes as uploaded
 
 
-def test_another_units_task_its_files_and_notice_are_not_found(browser, token):
-    task = task_id(submit(browser, token("officer"), "request-freeze.xml"), "housing-fund")
-    csrf = sign_in(browser, "staff-real-estate")
+def test_another_units_task_its_files_and_notice_are_not_found(visitor, token):
+    task = task_id(submit(visitor, token("officer"), "request-freeze.xml"), "housing-fund")
+    csrf = sign_in(visitor, "staff-real-estate")
     for path in ("", "/notice", "/document", "/files/ruling.pdf", "/files/notice.pdf"):
-        answer = browser.get(f"/tasks/{task}{path}")
+        answer = visitor.get(f"/tasks/{task}{path}")
         assert answer.status_code == 404 and "没有找到这个任务" in answer.text, path
-    posted = post_form(browser, f"/tasks/{task}/receipt", {"csrf": csrf, "outcome": "CONTROLLED"})
+    posted = post_form(visitor, f"/tasks/{task}/receipt", {"csrf": csrf, "outcome": "CONTROLLED"})
     assert posted.status_code == 404
 
-    sign_in(browser, "staff-housing-fund")
-    api = browser.get(f"/api/v1/tasks/{task}/files/ruling.pdf", headers=token("staff-housing-fund"))
-    page = browser.get(f"/tasks/{task}/files/ruling.pdf")
+    sign_in(visitor, "staff-housing-fund")
+    api = visitor.get(f"/api/v1/tasks/{task}/files/ruling.pdf", headers=token("staff-housing-fund"))
+    page = visitor.get(f"/tasks/{task}/files/ruling.pdf")
     assert page.status_code == 200 and page.content == api.content == example_file("ruling.pdf")
     assert page.headers["x-content-sha256"] == api.headers["x-content-sha256"]
-    assert browser.get(f"/tasks/{task}/document").content == example("request-freeze.xml")
-    notice = browser.get(f"/tasks/{task}/notice")
+    assert visitor.get(f"/tasks/{task}/document").content == example("request-freeze.xml")
+    notice = visitor.get(f"/tasks/{task}/notice")
     assert (
         notice.status_code == 200
         and "协助执行通知书" in notice.text
@@ -417,25 +402,25 @@ def test_another_units_task_its_files_and_notice_are_not_found(browser, token):
     assert "frame-ancestors 'self'" in notice.headers["content-security-policy"]
 
 
-def test_an_officer_reads_his_courts_task_without_any_form(browser, token):
-    task = task_id(submit(browser, token("officer"), "request-freeze.xml"), "housing-fund")
-    sign_in(browser, "officer")
-    page = browser.get(f"/tasks/{task}")
+def test_an_officer_reads_his_courts_task_without_any_form(visitor, token):
+    task = task_id(submit(visitor, token("officer"), "request-freeze.xml"), "housing-fund")
+    sign_in(visitor, "officer")
+    page = visitor.get(f"/tasks/{task}")
     assert (
         page.status_code == 200
         and "只能查看" in page.text
         and '<form method="post" action="/tasks' not in page.text
     )
-    assert browser.get(f"/tasks/{task}/notice").status_code == 200
-    assert browser.get("/inbox").status_code == 403
+    assert visitor.get(f"/tasks/{task}/notice").status_code == 200
+    assert visitor.get("/inbox").status_code == 403
 
 
-def test_a_form_without_its_csrf_token_is_refused(browser, token):
-    task = task_id(submit(browser, token("officer"), "request-freeze.xml"), "housing-fund")
-    sign_in(browser, "staff-housing-fund")
+def test_a_form_without_its_csrf_token_is_refused(visitor, token):
+    task = task_id(submit(visitor, token("officer"), "request-freeze.xml"), "housing-fund")
+    sign_in(visitor, "staff-housing-fund")
     for path in ("receipt", "acknowledge", "objection", "receipt-xml"):
         answer = post_form(
-            browser, f"/tasks/{task}/{path}", {"outcome": "CONTROLLED", "handler_name": "王五"}
+            visitor, f"/tasks/{task}/{path}", {"outcome": "CONTROLLED", "handler_name": "王五"}
         )
         assert answer.status_code == 403 and "表单已过期" in answer.text, path
-    assert receipts(browser, token, "housing-fund", task) == []
+    assert receipts(visitor, token, "housing-fund", task) == []
