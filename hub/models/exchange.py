@@ -90,6 +90,7 @@ class Task(Base):
     served_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    viewed_at: Mapped[datetime | None]  # when the unit first opened it (its page, or its XML by API)
     acknowledged_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(20))

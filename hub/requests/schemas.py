@@ -35,6 +35,7 @@ class TaskOut(BaseModel):
     due_at: Instant | None
     due_provisional: bool
     overdue: bool
+    viewed_at: Instant | None
     acknowledged_at: Instant | None
     closed_at: Instant | None
     outcome: str | None

@@ -11,7 +11,7 @@ from hub.deps import HubDep, PrincipalDep, SessionDep, SubmissionDep
 from hub.errors import NotFound
 from hub.models import FoundAsset, Receipt
 from hub.requests.schemas import Page, ReceiptDetailOut, TaskDetailOut, TaskOut
-from hub.tasks.service import answer_objection, unit_tasks, visible_task
+from hub.tasks.service import answer_objection, mark_viewed, unit_tasks, visible_task
 from receipts.service import submit_receipt
 
 router = APIRouter(prefix="/api/v1", tags=["tasks"])
@@ -46,6 +46,7 @@ def get_task(task_id: int, session: SessionDep, principal: PrincipalDep) -> Task
 def get_task_document(task_id: int, session: SessionDep, principal: PrincipalDep, hub: HubDep) -> Response:
     """The request XML exactly as the court sent it."""
     task = visible_task(session, principal=principal, task_id=task_id)
+    mark_viewed(session, principal=principal, task=task, at=now())
     return blob_response(hub.blobs, task.request.document_sha256, "application/xml")
 
 

@@ -202,3 +202,19 @@ def last_receipt_by(session: Session, *, user_id: int) -> Receipt | None:
     """The receipt `user_id` submitted last, if any (its handler prefills that user's next forms)."""
     query = select(Receipt).where(Receipt.submitted_by == user_id).order_by(Receipt.id.desc()).limit(1)
     return session.execute(query).scalar_one_or_none()
+
+
+def mark_viewed(session: Session, *, principal: Principal, task: Task, at: datetime) -> None:
+    """The first time the task's own unit opens it, it counts as viewed (已查看). Flushes."""
+    if task.viewed_at is not None or not (principal.is_unit and principal.unit_code == task.unit_code):
+        return
+    task.viewed_at = at
+    record(
+        session,
+        actor=principal.actor,
+        kind="task.viewed",
+        entity="task",
+        entity_id=task.id,
+        data={"unit": task.unit_code},
+    )
+    session.flush()

@@ -30,6 +30,7 @@ from hub.tasks.service import (
     OPEN_STATES,
     court_names,
     last_receipt_by,
+    mark_viewed,
     next_receipt_no,
     task_controls,
     task_receipts,
@@ -179,7 +180,9 @@ def _task_page(request: Request, session: Session, user: SignedIn, task: Task, r
 
 @router.get("/tasks/{task_id}", response_class=HTMLResponse)
 def task_page(task_id: int, request: Request, user: WebUserDep, session: SessionDep) -> Response:
-    return _task_page(request, session, user, _task(session, user, task_id))
+    task = _task(session, user, task_id)
+    mark_viewed(session, principal=user.principal, task=task, at=now())
+    return _task_page(request, session, user, task)
 
 
 @router.get("/tasks/{task_id}/notice", response_class=HTMLResponse)

@@ -385,3 +385,27 @@ def test_a_waitlisted_seal_shows_its_registration_and_place_on_the_request_page(
     assert answered.status_code == 201, answered.text
     page = officer.get(f"/requests/{request['id']}").text
     assert "登记号 BDC-CF-2026-0117" in page and "轮候中" in page and "轮候第 2 位" in page
+
+
+def test_the_officer_sees_when_a_unit_first_viewed_its_task(officer, client, token):
+    request = client.post(
+        "/api/v1/requests",
+        files=multipart(example("request-freeze.xml"), "notice.pdf", "ruling.pdf"),
+        headers=token("officer"),
+    ).json()
+    task_id = request["tasks"][0]["id"]
+    assert "未查看" in officer.get(f"/requests/{request['id']}").text
+    # the officer reading the XML himself is not the unit viewing it
+    assert client.get(f"/api/v1/tasks/{task_id}/document", headers=token("officer")).status_code == 200
+    assert client.get(f"/api/v1/tasks/{task_id}", headers=token("officer")).json()["viewed_at"] is None
+    assert (
+        client.get(f"/api/v1/tasks/{task_id}/document", headers=token("staff-housing-fund")).status_code
+        == 200
+    )
+    first = client.get(f"/api/v1/tasks/{task_id}", headers=token("officer")).json()["viewed_at"]
+    assert first is not None
+    client.get(f"/api/v1/tasks/{task_id}/document", headers=token("staff-housing-fund"))
+    assert (
+        client.get(f"/api/v1/tasks/{task_id}", headers=token("officer")).json()["viewed_at"] == first
+    )  # the first view
+    assert "已查看" in officer.get(f"/requests/{request['id']}").text

@@ -424,3 +424,12 @@ def test_a_form_without_its_csrf_token_is_refused(visitor, token):
         )
         assert answer.status_code == 403 and "表单已过期" in answer.text, path
     assert receipts(visitor, token, "housing-fund", task) == []
+
+
+def test_opening_the_task_page_marks_it_viewed(visitor, token):
+    task_id = submit(visitor, token("officer"), "request-freeze.xml")["tasks"][0]["id"]
+    officer = token("officer")
+    assert visitor.get(f"/api/v1/tasks/{task_id}", headers=officer).json()["viewed_at"] is None
+    sign_in(visitor, "staff-housing-fund")
+    assert visitor.get(f"/tasks/{task_id}").status_code == 200
+    assert visitor.get(f"/api/v1/tasks/{task_id}", headers=officer).json()["viewed_at"] is not None
