@@ -5,15 +5,12 @@ set (CI), where a missing browser fails them.
 """
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from live import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 HUB = Path(sys.executable).parent / "hub"
@@ -30,41 +27,18 @@ ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_hub(database_url: str, tmp_path: Path) -> Iterator[str]:
     """`hub serve` on a free loopback port over the test's database; its base URL."""
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(
         HUB_DATABASE_URL=database_url,
         HUB_DATA_DIR=str(tmp_path / "data"),
         HUB_DEMO="1",
-        HUB_PUBLIC_URL=f"http://127.0.0.1:{port}",
         HUB_SMTP_PORT="9",  # nothing listens: notices wait, nothing leaves the machine
     )
-    log = (tmp_path / "hub.log").open("wb")
-    server = subprocess.Popen([str(HUB), "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            if server.poll() is not None:
-                pytest.fail(f"hub serve exited: {(tmp_path / 'hub.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
+    with serving([HUB, "serve", "--port"], env, tmp_path / "hub.log") as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(10)
-        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,17 +3,16 @@
 import hashlib
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import edit, example, listed_files, multipart
+from live import free_port, serving
 
 from hub.directory.loader import BUNDLED_DIRECTORY, load_directory
 from hub.simulator.answers import answer
@@ -27,42 +26,14 @@ DIRECTORY = load_directory(BUNDLED_DIRECTORY)
 SECRET = "push-secret-for-tests"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _env(**extra: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "SIMULATOR_"))}
     return {**clean, **extra}
 
 
-@contextmanager
-def _serving(args: list[str], env: dict[str, str], log: Path) -> Iterator[str]:
-    """Run a server on a free port (args end with --port), wait for /healthz, stop it afterwards."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([*args, str(port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(200):
-            if proc.poll() is not None:
-                pytest.fail(f"{args[:3]} exited {proc.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 def simulator(tmp_path: Path, code: str, *options: str) -> Iterator[str]:
     args = [sys.executable, "-m", "hub.simulator", code, *options, "--port"]
-    return _serving(args, _env(), tmp_path / f"simulator-{code}.log")
+    return serving(args, _env(), tmp_path / f"simulator-{code}.log")
 
 
 class ServedHub:
@@ -98,7 +69,7 @@ def served_hub(database_url: str, tmp_path: Path) -> Iterator[ServedHub]:
     env = _env(HUB_DATABASE_URL=database_url, HUB_DATA_DIR=str(tmp_path / "hub"), HUB_DEMO="1")
     subprocess.run([HUB, "db", "upgrade"], env=env, check=True, cwd=ROOT, capture_output=True)
     subprocess.run([HUB, "seed", "--demo"], env=env, check=True, cwd=ROOT, capture_output=True)
-    with _serving([HUB, "serve", "--port"], env, tmp_path / "hub.log") as base:
+    with serving([HUB, "serve", "--port"], env, tmp_path / "hub.log") as base:
         yield ServedHub(base, env)
 
 
@@ -265,7 +236,7 @@ def test_a_receipt_the_hub_never_got_is_posted_again_when_the_task_is_pushed_aga
 
     config = SimulatorConfig(
         unit=DIRECTORY.unit("housing-fund"),
-        hub_url=f"http://127.0.0.1:{_free_port()}",  # nothing listens there
+        hub_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
         token="t",
         answer_after=0,
         attempts=2,
