@@ -108,9 +108,11 @@ def _state_report(
                 _at(result.pos, f"task {task.id} has no control with RegistrationNo {result.registration_no}")
             )
         elif control.status not in allowed_from:
+            change = "it is so already" if control.status == to else f"it cannot become {to}"
             raise Conflict(
                 f"Task {task.id} is already {task.status} and control {result.registration_no} is "
-                f"{control.status}: it cannot become {to}.",
+                f"{control.status}: {change}. A further receipt may only report a change of a control it "
+                "created (WAITLISTED to CONTROLLED, RELEASED, or UNABLE for a waiting control that lapsed).",
                 code="task_closed",
             )
         else:

@@ -212,6 +212,7 @@ def test_receipt_for_a_closed_task_is_refused(client, token, stored, request_nam
     error = error_of(post_receipt(client, staff, task, late), 409)
 
     assert error["code"] == "task_closed"
+    assert "it cannot become ACTIVE" not in error["message"]  # a control already ACTIVE is said to be so
     assert stored() == before
     assert client.get(f"/api/v1/tasks/{task}", headers=staff).json()["outcome"] == field(first, "Outcome")
 
