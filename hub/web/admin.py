@@ -30,7 +30,7 @@ from hub.errors import Forbidden, HubError, Invalid
 from hub.models import Court, Unit
 from hub.web.deps import FormDep, WebUserDep
 from hub.web.session import SignedIn
-from hub.web.templating import page
+from hub.web.templating import CHANNEL_NAMES, DELIVERY_STATES, page
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -62,14 +62,6 @@ CATEGORIES = {
     "township": "乡镇街道",
     "oversight": "监督机关",
     "other": "其他",
-}
-CHANNELS = {"inbox": "平台待办箱", "http-push": "接口推送", "email": "电子邮件", "folder": "文件交换目录"}
-DELIVERY_STATUS = {
-    "failed": "失败",
-    "waiting": "等待送达",
-    "running": "正在送达",
-    "served": "已送达",
-    "cancelled": "已取消",
 }
 ATTEMPT_OUTCOMES = {"served": "成功", "retry": "稍后重试", "refused": "被拒绝", "misconfigured": "配置错误"}
 ALERT_KINDS = {
@@ -163,7 +155,7 @@ def units(request: Request, user: WebUserDep, session: SessionDep) -> Response:
         "admin/units.html",
         units=_units(session),
         categories=CATEGORIES,
-        channels=CHANNELS,
+        channels=CHANNEL_NAMES,
         channel_facts=channel_facts,
     )
 
@@ -281,7 +273,7 @@ def deliveries(request: Request, user: WebUserDep, session: SessionDep, done: st
     """Failed deliveries first, then those waiting or running, then the latest served and cancelled."""
     _admin(user)
     sections, totals = [], {}
-    for status in DELIVERY_STATUS:
+    for status in DELIVERY_STATES:
         limit = SHOWN_DONE if status in ("served", "cancelled") else 500
         rows, totals[status] = list_deliveries(
             session, principal=user.principal, status=status, unit_code=None, limit=limit, offset=0
@@ -292,9 +284,9 @@ def deliveries(request: Request, user: WebUserDep, session: SessionDep, done: st
         "admin/deliveries.html",
         sections=sections,
         totals=totals,
-        statuses=DELIVERY_STATUS,
+        statuses=DELIVERY_STATES,
         outcomes=ATTEMPT_OUTCOMES,
-        channels=CHANNELS,
+        channels=CHANNEL_NAMES,
         units={u.code: u.name for u in _units(session)},
         done=DONE.get(done or ""),
     )

@@ -38,6 +38,31 @@ STATUS_NAMES = {
 }
 TEMPLATES.env.filters["status"] = lambda s: STATUS_NAMES.get(s, s)
 
+# One name per state and channel on every page (templates read them as globals of the same names).
+CONTROL_STATES = {
+    "ACTIVE": "生效中",
+    "WAITLISTED": "轮候中",
+    "RELEASED": "已解除",
+    "EXPIRED": "已到期",
+    "LAPSED": "已失效",
+}
+CHANNEL_NAMES = {
+    "inbox": "平台待办箱",
+    "http-push": "接口推送",
+    "email": "电子邮件",
+    "folder": "文件交换目录",
+}
+DELIVERY_STATES = {
+    "failed": "送达失败",
+    "waiting": "等待送达",
+    "running": "正在送达",
+    "served": "已送达",
+    "cancelled": "已取消",
+}
+TEMPLATES.env.globals.update(
+    control_states=CONTROL_STATES, channel_names=CHANNEL_NAMES, delivery_states=DELIVERY_STATES
+)
+
 
 def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
     """Render template `name` with the signed-in user (request.state.user) and `context`."""

@@ -49,13 +49,6 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
 FILTERS = {"open": "办理中", "closed": "已办结", "all": "全部"}
-CONTROL_STATES = {
-    "ACTIVE": "有效",
-    "WAITLISTED": "轮候中",
-    "RELEASED": "已解除",
-    "EXPIRED": "已到期",
-    "LAPSED": "已失效",
-}
 CONFLICTS = {
     "receipt_no_conflict": "这个回执编号本单位已经用过：请换一个编号，或留空由平台生成。",
     "task_closed": "本任务已经办结，只能报告轮候查封的后续变化（轮候已生效或轮候已失效）。",
@@ -163,7 +156,6 @@ def _task_page(request: Request, session: Session, user: SignedIn, task: Task, r
         overdue=_overdue_days(session, [task]).get(task.id),
         receipts=task_receipts(session, task=task),
         controls=controls,
-        control_states=CONTROL_STATES,
         staff=_answers(user, task),
         answering=_answers(user, task) and task.status in OPEN_STATES,
         outcomes=sorted(FINAL_OUTCOMES[action], key=OUTCOME_ORDER.index),
