@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.standard.xml import DEFAULT_MAX_BYTES
+
 DEFAULT_SECRET = "change-me-demo-only"
 
 
@@ -17,7 +19,7 @@ class Settings(BaseSettings):
     directory: Path | None = Field(None, description="The unit directory (TOML); default: the bundled one.")
     secret_key: SecretStr = Field(SecretStr(DEFAULT_SECRET), description="Signs sessions and tokens.")
     demo: bool = Field(False, description="Demo mode: allows the default secret key.")
-    max_document_bytes: int = Field(2 * 1024 * 1024, description="Largest request or receipt XML.")
+    max_document_bytes: int = Field(DEFAULT_MAX_BYTES, description="Largest request or receipt XML.")
     max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest attached file.")
     fund_account_period_years: int = Field(1, ge=1, le=3, description="Longest FUND_ACCOUNT control.")
     public_url: str = Field("http://127.0.0.1:8000", description="Base of links in e-mails and pages.")

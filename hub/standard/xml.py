@@ -8,7 +8,7 @@ from lxml import etree
 from hub.standard import NS
 
 ALLOWED_ENCODINGS = frozenset({"UTF-8", "GB18030"})
-DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
