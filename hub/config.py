@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest attached file.")
     fund_account_period_years: int = Field(1, ge=1, le=3, description="Longest FUND_ACCOUNT control.")
     public_url: str = Field("http://127.0.0.1:8000", description="Base of links in e-mails and pages.")
+    signing_key_file: Path | None = Field(
+        None,
+        description="The hub's private key (PEM); it signs what the hub sends and the evidence it exports.",
+    )
+    signing_cert_file: Path | None = Field(
+        None, description="The certificate (PEM) of the hub's signing key."
+    )
 
     tick_s: float = Field(15, gt=0, description="How often the worker looks for work (seconds).")
     delivery_retry_base_s: float = Field(
