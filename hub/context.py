@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.blobs import BlobStore
 from hub.config import Settings
 from hub.db import make_engine, make_sessionmaker
+from hub.keys import Identity, hub_identity
 
 
 @dataclass
@@ -19,6 +21,11 @@ class Hub:
     blobs: BlobStore
     # Called after a commit that queued deliveries; the worker of this process sets it (hub/delivery/worker.py).
     wake: Callable[[], None] = field(default=lambda: None)
+
+    @cached_property
+    def identity(self) -> Identity | None:
+        """The key and certificate the hub signs with (hub/keys.py), loaded on first use."""
+        return hub_identity(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Hub":

@@ -6,11 +6,13 @@ made once under data_dir/keys/ so that signing can be tried; outside demo mode t
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import NameOID
 
 from hub.config import Settings
@@ -21,9 +23,14 @@ class Identity:
     key_pem: bytes
     cert_pem: bytes
 
-    @property
+    @cached_property
     def certificate(self) -> x509.Certificate:
         return x509.load_pem_x509_certificate(self.cert_pem)
+
+    @cached_property
+    def key(self) -> PrivateKeyTypes:
+        """The loaded private key: loading checks it, which costs ~30 ms, so it is done once."""
+        return serialization.load_pem_private_key(self.key_pem, password=None)
 
 
 class SigningKeyError(Exception):
@@ -68,8 +75,8 @@ def hub_identity(settings: Settings) -> Identity | None:
             _read(settings.signing_cert_file, "HUB_SIGNING_CERT_FILE"),
         )
         try:
-            serialization.load_pem_private_key(identity.key_pem, password=None)
-            identity.certificate  # noqa: B018 - parse it now, so a bad file is named at start
+            identity.key  # noqa: B018 - load both now, so a bad file is named at start
+            identity.certificate  # noqa: B018
         except ValueError as e:
             raise SigningKeyError(f"signing key or certificate is not PEM: {e}") from e
         return identity

@@ -23,9 +23,17 @@ def got_of(error: Any) -> str:
 
 
 def load_model(
-    path: Path, model: type[M], *, describe: Callable[[Any, Any], list[str]], error: type[Exception]
+    path: Path,
+    model: type[M],
+    *,
+    describe: Callable[[Any, Any], list[str]],
+    error: type[Exception],
+    context: dict[str, Any] | None = None,
 ) -> M:
-    """Read `path` and validate it as `model`; any problem raises `error` with "<path>: ..." lines."""
+    """Read `path` and validate it as `model`; any problem raises `error` with "<path>: ..." lines.
+
+    `context` reaches the model's validators (e.g. the folder that relative paths in the file start from).
+    """
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
@@ -34,7 +42,7 @@ def load_model(
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: cannot read: {exc}") from exc
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         lines = [line for problem in exc.errors() for line in describe(data, problem)]
         detail = lines[0] if len(lines) == 1 else f"{len(lines)} errors:\n  " + "\n  ".join(lines)

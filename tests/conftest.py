@@ -26,6 +26,8 @@ from hub.directory.loader import BUNDLED_DIRECTORY, load_directory
 from hub.directory.service import sync_directory
 from hub.migrations import upgrade
 from hub.models import Court, User
+from hub.standard.signatures import verify_signature, without_signature
+from hub.standard.xml import parse
 from schemas import EXAMPLE_FILES_DIR, EXAMPLES_DIR
 
 pytest_plugins = [
@@ -217,6 +219,17 @@ def edit(name: str, *changes: tuple[str, str]) -> bytes:
 def listed_files(document: bytes) -> list[str]:
     """The file names a document lists (Document and Attachment filename attributes)."""
     return [name.decode() for name in re.findall(rb'filename="([^"]+)"', document)]
+
+
+def sent_by_hub(hub: Hub, sent: bytes) -> bytes:
+    """What the hub forwarded, checked to carry the hub's own signature; returned without it (byte for byte
+    what the court sent, when the court did not sign)."""
+    identity = hub.identity
+    assert identity is not None, "the test hub runs in demo mode, which signs with a demo key"
+    verify_signature(
+        parse(sent), sender="the hub", certificates=[identity.cert_pem.decode()], required=True, at=now()
+    )
+    return without_signature(sent)
 
 
 def submit(client: TestClient, headers: dict[str, str], name: str) -> dict:

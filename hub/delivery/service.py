@@ -40,7 +40,9 @@ from hub.calendar.workdays import WorkCalendar
 from hub.clock import now
 from hub.config import Settings
 from hub.errors import Conflict, Forbidden, NotFound
+from hub.keys import Identity
 from hub.models import DeliveryAttempt, QueuedDelivery, Task, Unit
+from hub.standard.signatures import sign_document
 from hub.tasks.service import OPEN_STATES, serve_task, visible_task
 
 LEASE = timedelta(minutes=10)  # longer than any adapter's timeout; a dead worker's rows return after it
@@ -68,8 +70,13 @@ def channels_of(unit: Unit) -> list[dict[str, Any]]:
     return [unit.channel, *unit.fallback]
 
 
-def delivery_for(task: Task, *, unit: Unit, blobs: BlobStore) -> Delivery:
+def delivery_for(task: Task, *, unit: Unit, blobs: BlobStore, signer: Identity | None = None) -> Delivery:
+    """What the adapter gets: the request as received, signed by the hub when it has an identity and the court
+    did not sign (a unit can then check that the task came from the hub)."""
     request = task.request
+    document = blobs.read(request.document_sha256)
+    if signer is not None and request.signed_by is None:
+        document = sign_document(document, key=signer.key, cert_pem=signer.cert_pem)
     return Delivery(
         task_id=task.id,
         unit_code=unit.code,
@@ -77,7 +84,7 @@ def delivery_for(task: Task, *, unit: Unit, blobs: BlobStore) -> Delivery:
         court_code=request.court_code,
         request_no=request.request_no,
         action=request.action,
-        document=blobs.read(request.document_sha256),
+        document=document,
         files=_Files(blobs, {f.filename: f.sha256 for f in request.files}),  # type: ignore[arg-type]
     )
 

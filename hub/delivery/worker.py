@@ -86,7 +86,7 @@ class Worker:
             if cancel_if_moot(delivery, task, at=started):
                 return 0
             channel = channel_for(unit, delivery)
-            parcel = delivery_for(task, unit=unit, blobs=hub.blobs)
+            parcel = delivery_for(task, unit=unit, blobs=hub.blobs, signer=hub.identity)
         outcome: Outcome
         if channel is None:  # the directory no longer lists this channel for the unit
             outcome = Refused(f"misconfigured: unit {unit.code} has no {delivery.kind} channel any more")

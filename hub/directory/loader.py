@@ -3,9 +3,19 @@
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from hub.standard.codes import DEFAULT_LIMITS, FUNDS_CLASSES, ITEM_ACTIONS, Action, AssetClass
+from hub.standard.signatures import load_certificate
 from hub.tomlfile import got_of, load_model, message_of
 
 BUNDLED_DIRECTORY = Path(__file__).with_name("units.toml")
@@ -24,6 +34,46 @@ class DirectoryError(Exception):
 
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Signing(_Entry):
+    """What a court or unit signs with: its certificates (PEM), and whether its documents must be signed.
+
+    Each certificate is written as a file path (relative to the directory file) or as the PEM text itself;
+    once loaded, the entry holds the PEM text.
+    """
+
+    certificates: list[str] = Field(
+        [], title="Certificates", description="PEM certificates its signatures are verified with."
+    )
+    require_signature: bool = Field(
+        False, title="Signature required", description="Refuse its documents that carry no valid signature."
+    )
+
+    @field_validator("certificates", mode="after")
+    @classmethod
+    def _read_certificates(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        base = (info.context or {}).get("base", Path("."))
+        pems = []
+        for value in values:
+            data = value.encode()
+            if not value.lstrip().startswith("-----BEGIN"):
+                try:
+                    data = (base / value).read_bytes()
+                except OSError as exc:
+                    raise ValueError(f"cannot read certificate file {value!r}: {exc.strerror}") from None
+            try:
+                load_certificate(data)
+            except ValueError as exc:
+                raise ValueError(f"{value[:40]!r} is not a PEM certificate: {exc}") from None
+            pems.append(data.decode("ascii"))
+        return pems
+
+    @model_validator(mode="after")
+    def _can_sign(self) -> "Signing":
+        if self.require_signature and not self.certificates:
+            raise ValueError("require_signature: needs at least one certificate to verify with")
+        return self
 
 
 class InboxChannel(_Entry):
@@ -70,7 +120,7 @@ class Contacts(_Entry):
     supervisor: EmailStr
 
 
-class UnitEntry(_Entry):
+class UnitEntry(Signing):
     code: Code
     name: str = Field(min_length=1)
     category: Category
@@ -130,7 +180,7 @@ class UnitEntry(_Entry):
         return self.limits.get(action, DEFAULT_LIMITS[action])
 
 
-class CourtEntry(_Entry):
+class CourtEntry(Signing):
     code: str = Field(pattern=r"^[A-Z0-9]{2,16}$")
     name: str = Field(min_length=1)
     supervisor: EmailStr
@@ -178,5 +228,9 @@ def _describe(data: Any, error: Any) -> str:
 def load_directory(path: Path) -> Directory:
     """Read and validate a directory file; any problem raises DirectoryError."""
     return load_model(
-        path, Directory, describe=lambda data, error: [_describe(data, error)], error=DirectoryError
+        path,
+        Directory,
+        describe=lambda data, error: [_describe(data, error)],
+        error=DirectoryError,
+        context={"base": path.parent},
     )

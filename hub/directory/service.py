@@ -22,6 +22,7 @@ def sync_directory(session: Session, *, directory: Directory, actor: str = "syst
     for entry in directory.courts:
         court = session.get(Court, entry.code) or Court(code=entry.code)
         court.name, court.supervisor_email = entry.name, str(entry.supervisor)
+        court.certificates, court.require_signature = entry.certificates, entry.require_signature
         session.add(court)
     existing = {unit.code: unit for unit in session.execute(select(Unit)).scalars()}
     changed = []
@@ -36,6 +37,8 @@ def sync_directory(session: Session, *, directory: Directory, actor: str = "syst
             "channel": entry.channel.model_dump(mode="json"),
             "fallback": [channel.model_dump(mode="json") for channel in entry.fallback],
             "active": True,
+            "certificates": entry.certificates,
+            "require_signature": entry.require_signature,
         }
         unit = existing.pop(entry.code, None)
         if unit is None:

@@ -15,6 +15,10 @@ class Court(Base):
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     supervisor_email: Mapped[str] = mapped_column(String(254))
+    certificates: Mapped[list[str]] = mapped_column(
+        JSON, default=list
+    )  # PEM; its signatures verify with them
+    require_signature: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Unit(Base):
@@ -32,6 +36,10 @@ class Unit(Base):
     channel: Mapped[dict[str, Any]] = mapped_column(JSON)
     fallback: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # channels tried after `channel`
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    certificates: Mapped[list[str]] = mapped_column(
+        JSON, default=list
+    )  # PEM; its signatures verify with them
+    require_signature: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class User(Base):

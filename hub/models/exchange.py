@@ -33,6 +33,8 @@ class Request(Base):
     all_capable: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     document_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    # sha256 fingerprint of the registered certificate its XML signature verified with; None: unsigned
+    signed_by: Mapped[str | None] = mapped_column(String(64))
 
     tasks: Mapped[list["Task"]] = relationship(back_populates="request", order_by="Task.id")
     files: Mapped[list["RequestFile"]] = relationship(order_by="RequestFile.id")
@@ -118,6 +120,8 @@ class Receipt(Base):
     received_at: Mapped[datetime]
     submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     document_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    # sha256 fingerprint of the registered certificate its XML signature verified with; None: unsigned
+    signed_by: Mapped[str | None] = mapped_column(String(64))
 
     files: Mapped[list["ReceiptFile"]] = relationship(order_by="ReceiptFile.id")
 

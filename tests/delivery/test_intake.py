@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from conftest import edit, example, example_file, submit
+from conftest import edit, example, example_file, sent_by_hub, submit
 from sqlalchemy import select
 
 from hub.clock import now
@@ -75,7 +75,7 @@ def test_a_folder_unit_gets_its_task_as_files_and_answers_with_a_file(
     worker.run_deliveries()
 
     written = outbox / "AT-2026-000123"
-    assert (written / "AT-2026-000123.xml").read_bytes() == example("request-freeze.xml")
+    assert sent_by_hub(hub, (written / "AT-2026-000123.xml").read_bytes()) == example("request-freeze.xml")
     assert (written / "ruling.pdf").read_bytes() == example_file("ruling.pdf")
     task_id = request["tasks"][0]["id"]
     assert client.get(f"/api/v1/tasks/{task_id}", headers=officer).json()["status"] == "served"

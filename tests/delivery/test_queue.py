@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import example, multipart, submit
+from conftest import example, multipart, sent_by_hub, submit
 from loopback import Answer
 from sqlalchemy import select, update
 
@@ -56,7 +56,7 @@ def test_an_inbox_unit_is_served_at_once_and_its_delivery_recorded(client, offic
 
 
 def test_a_pushed_task_reaches_the_unit_as_sent_and_its_clock_starts_then(
-    client, officer, switch, endpoint, worker, secret
+    hub, client, officer, switch, endpoint, worker, secret
 ):
     switch("real-estate", {**PUSH, "url": endpoint.url})
     request = submit(client, officer, "request-query.xml")
@@ -65,7 +65,7 @@ def test_a_pushed_task_reaches_the_unit_as_sent_and_its_clock_starts_then(
 
     assert worker.run_deliveries() == 1
     [got] = endpoint.received
-    assert got.body == example("request-query.xml")
+    assert sent_by_hub(hub, got.body) == example("request-query.xml")
     assert got.headers["Content-Type"] == "application/xml"
     assert got.headers["X-Hub-Task-Id"] == str(task["id"])
     assert got.headers["X-Hub-Request-No"] == "AT-2026-000101"
@@ -77,7 +77,7 @@ def test_a_pushed_task_reaches_the_unit_as_sent_and_its_clock_starts_then(
 
 
 def test_a_unit_that_answers_at_once_has_its_receipt_applied(
-    client, officer, switch, endpoint, worker, secret
+    hub, client, officer, switch, endpoint, worker, secret
 ):
     endpoint.answer(Answer(200, answered_at_once(), "application/xml"))
     switch("real-estate", {**PUSH, "url": endpoint.url})
@@ -90,7 +90,7 @@ def test_a_unit_that_answers_at_once_has_its_receipt_applied(
 
 
 def test_an_answer_that_is_not_a_valid_receipt_is_noted_and_the_task_stays_served(
-    client, officer, switch, endpoint, worker, secret
+    hub, client, officer, switch, endpoint, worker, secret
 ):
     wrong_unit = answered_at_once().replace(b"<UnitCode>real-estate", b"<UnitCode>vehicles")
     endpoint.answer(Answer(200, wrong_unit, "application/xml"))
@@ -279,7 +279,7 @@ def test_a_delivery_whose_worker_died_is_taken_again_after_its_lease(
 
 
 def test_a_registry_on_its_own_format_gets_it_and_its_answer_becomes_a_standard_receipt(
-    client, officer, switch, endpoint, worker, secret
+    hub, client, officer, switch, endpoint, worker, secret
 ):
     recorded = Path(__file__).parent.parent / "adapters" / "recorded" / "real-estate"
     endpoint.answer(Answer(200, (recorded / "registry-answer-query-found.xml").read_bytes(), "text/xml"))

@@ -10,6 +10,7 @@ from hub.directory.loader import (
     InboxChannel,
     load_directory,
 )
+from hub.keys import self_signed
 from hub.standard.codes import DEFAULT_LIMITS, Action, AssetClass
 
 A = Action
@@ -288,3 +289,35 @@ def test_no_courts(tmp_path):
     path = tmp_path / "units.toml"
     path.write_text(unit_toml(), encoding="utf-8")
     assert "courts" in refused(path)
+
+
+@pytest.fixture(scope="module")
+def cert_pem() -> str:
+    return self_signed("车管所").cert_pem.decode()
+
+
+def test_certificates_from_files_beside_the_directory_and_inline(tmp_path, cert_pem):
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "vehicles.pem").write_text(cert_pem)
+    inline = cert_pem.replace("\n", "\\n")
+    extra = f'certificates = ["certs/vehicles.pem", "{inline}"]\nrequire_signature = true'
+    unit = load_directory(write(tmp_path, unit_toml(extra=extra))).unit("vehicles")
+    assert unit.certificates == [cert_pem, cert_pem] and unit.require_signature
+    assert load_directory(write(tmp_path, unit_toml())).unit("vehicles").require_signature is False
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            'certificates = ["certs/absent.pem"]',
+            "certificates: cannot read certificate file 'certs/absent.pem'",
+        ),
+        ('certificates = ["units.toml"]', "certificates: 'units.toml' is not a PEM certificate"),
+        ("require_signature = true", "require_signature: needs at least one certificate to verify with"),
+    ],
+    ids=["missing-file", "not-a-certificate", "required-without-certificate"],
+)
+def test_unusable_certificates_are_refused_naming_the_unit(tmp_path, extra, expected):
+    message = refused(write(tmp_path, unit_toml(extra=extra)))
+    assert "unit 'vehicles' (units[0]): " in message and expected in message, message
