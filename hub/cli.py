@@ -14,6 +14,7 @@ from hub.alerts.cli import jobs_app
 from hub.config import get_settings
 from hub.context import Hub
 from hub.db import unit_of_work
+from hub.evidence.cli import evidence_app
 from hub.simulator.cli import simulate_unit
 
 app = typer.Typer(
@@ -381,3 +382,4 @@ def audit_verify() -> None:
 
 app.command("simulate-unit")(simulate_unit)
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(evidence_app, name="evidence")
