@@ -1,10 +1,12 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from hub.auth.service import Principal
 from hub.deps import HubDep, PrincipalDep, SessionDep, SubmissionDep
+from hub.errors import Forbidden
 from hub.models import Request, Task
 from hub.requests.schemas import Page, RequestOut
 from hub.requests.service import cancel_request, submit_request
@@ -23,9 +25,34 @@ the same body; the same RequestNo with other content: 409. Every refusal leaves 
 """
 
 
+def court_reader(principal: PrincipalDep) -> Principal:
+    """Requests are the courts': their officers and supervisors (and administrators) read them."""
+    if principal.role != "admin" and not principal.is_court:
+        raise Forbidden(
+            "Requests are read by the courts' officers and supervisors; a unit works through its tasks "
+            "(GET /api/v1/units/{unit_code}/tasks)."
+        )
+    return principal
+
+
+def officer(principal: PrincipalDep) -> Principal:
+    """An enforcement officer of a court, checked before the body is read."""
+    if principal.role != "officer" or not principal.is_court:
+        raise Forbidden("Only an enforcement officer of a court can submit or withdraw requests.")
+    return principal
+
+
+def request_to_cancel(request_id: int, session: SessionDep, principal: PrincipalDep) -> Request:
+    """The request an officer of its court withdraws: rights first, so that the body is judged only then."""
+    return visible_request(session, principal=officer(principal), request_id=request_id)
+
+
+CourtReaderDep = Annotated[Principal, Depends(court_reader)]
+
+
 @router.post("/requests", response_model=RequestOut, status_code=201, description=SUBMIT_DOC)
 def post_request(
-    principal: PrincipalDep,
+    principal: Annotated[Principal, Depends(officer)],
     submission: SubmissionDep,
     hub: HubDep,
     session: SessionDep,
@@ -43,14 +70,14 @@ def post_request(
 
 
 @router.get("/requests/{request_id}", response_model=RequestOut)
-def get_request(request_id: int, session: SessionDep, principal: PrincipalDep) -> RequestOut:
+def get_request(request_id: int, session: SessionDep, principal: CourtReaderDep) -> RequestOut:
     return RequestOut.of(visible_request(session, principal=principal, request_id=request_id))
 
 
 @router.get("/requests", response_model=Page[RequestOut])
 def list_requests(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: CourtReaderDep,
     status: Literal["open", "done", "cancelled"] | None = None,
     unit: Annotated[str | None, Query(description="Only requests with a task for this unit.")] = None,
     case_no: Annotated[str | None, Query(description="Case number (案号), exact.")] = None,
@@ -78,9 +105,13 @@ class CancelIn(BaseModel):
 
 
 @router.post("/requests/{request_id}/cancel", response_model=RequestOut)
-def cancel(request_id: int, body: CancelIn, session: SessionDep, principal: PrincipalDep) -> RequestOut:
+def cancel(
+    request: Annotated[Request, Depends(request_to_cancel)],
+    body: CancelIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> RequestOut:
     """Withdraw a request sent by mistake: its open tasks are cancelled and take no more receipts."""
-    request = visible_request(session, principal=principal, request_id=request_id)
     cancel_request(session, principal=principal, request=request, reason=body.reason)
     session.refresh(request)
     return RequestOut.of(request)

@@ -1,15 +1,17 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from hub.auth.service import Principal
 from hub.blobs import blob_response
 from hub.clock import now
 from hub.controls.schemas import ControlOut
+from hub.db import unit_of_work
 from hub.deps import HubDep, PrincipalDep, SessionDep, SubmissionDep
-from hub.errors import NotFound
-from hub.models import FoundAsset, Receipt
+from hub.errors import Forbidden, NotFound
+from hub.models import FoundAsset, Receipt, Task
 from hub.requests.schemas import Page, ReceiptDetailOut, TaskDetailOut, TaskOut
 from hub.tasks.service import answer_objection, mark_viewed, unit_tasks, visible_task
 from receipts.service import submit_receipt
@@ -118,10 +120,21 @@ class ReceiptOut(BaseModel):
     controls: list[ControlOut]
 
 
+def answering_unit(task_id: int, hub: HubDep, principal: PrincipalDep) -> Principal:
+    """The caller if it may answer the task: its unit's staff or system. Checked in a short transaction of
+    its own before the body is read, so that no one learns how a document would be judged for a task
+    that is not theirs."""
+    if not principal.is_unit:
+        raise Forbidden("Only a member unit's staff or system can post receipts.")
+    with unit_of_work(hub.sessions) as session:
+        visible_task(session, principal=principal, task_id=task_id)
+    return principal
+
+
 @router.post("/tasks/{task_id}/receipts", response_model=ReceiptOut, status_code=201)
 def post_receipt(
     task_id: int,
-    principal: PrincipalDep,
+    principal: Annotated[Principal, Depends(answering_unit)],
     submission: SubmissionDep,
     hub: HubDep,
     session: SessionDep,
@@ -156,10 +169,20 @@ class ObjectionAnswerIn(BaseModel):
     answer: str = Field(min_length=2, max_length=2000, description="The court's answer (异议答复).")
 
 
+def objected_task(task_id: int, session: SessionDep, principal: PrincipalDep) -> Task:
+    """The task whose objection an officer of its court answers: rights first, the body is judged then."""
+    if principal.role != "officer" or not principal.is_court:
+        raise Forbidden("Only an enforcement officer of the request's court can answer an objection.")
+    return visible_task(session, principal=principal, task_id=task_id)
+
+
 @router.post("/tasks/{task_id}/objection-answer", response_model=TaskDetailOut)
 def post_objection_answer(
-    task_id: int, body: ObjectionAnswerIn, session: SessionDep, principal: PrincipalDep
+    task: Annotated[Task, Depends(objected_task)],
+    body: ObjectionAnswerIn,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> TaskDetailOut:
     """The officer answers a unit's objection (it must, within 15 days: the alerts remind him)."""
-    task = answer_objection(session, principal=principal, task_id=task_id, answer=body.answer, at=now())
+    task = answer_objection(session, principal=principal, task_id=task.id, answer=body.answer, at=now())
     return TaskDetailOut.of(task)

@@ -121,7 +121,7 @@ def inbox(request: Request, user: WebUserDep, session: SessionDep, status: str =
 
 
 @router.get("/units/{unit_code}/tasks")
-def inbox_link(unit_code: str) -> Response:
+def inbox_link(unit_code: str, _: WebUserDep) -> Response:
     """Where the e-mails about new tasks in a unit's inbox point (hub/delivery/intake.py)."""
     return RedirectResponse("/inbox", status_code=303)
 
