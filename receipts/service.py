@@ -12,8 +12,9 @@ from hub.auth.service import Principal
 from hub.blobs import BlobStore, sha256_hex
 from hub.clock import now
 from hub.config import Settings
+from hub.directory.service import verify_sender
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
-from hub.models import AuditEvent, Blob, Control, FoundAsset, Item, Receipt, ReceiptFile, Task
+from hub.models import AuditEvent, Blob, Control, FoundAsset, Item, Receipt, ReceiptFile, Task, Unit
 from hub.requests.service import Submission
 from hub.standard.codes import CONTROL_ACTIONS, Action, Outcome
 from hub.standard.documents import AssistanceReceipt, ControlResult
@@ -134,7 +135,8 @@ def submit_receipt(
     Raises DocumentError/Invalid for a breach of the standard, NotFound for a task that is not the
     caller's unit's, Conflict for a ReceiptNo reused with other content or a closed task.
     """
-    document = inspect(submission.document, expect="receipt", max_bytes=settings.max_document_bytes).receipt
+    inspected = inspect(submission.document, expect="receipt", max_bytes=settings.max_document_bytes)
+    document = inspected.receipt
     if not principal.is_unit:
         raise Forbidden("Only a member unit's staff or system can post receipts.")
     task = session.get(Task, task_id, with_for_update=True)  # one receipt at a time per task
@@ -156,6 +158,12 @@ def submit_receipt(
         )
     if task.status == "cancelled":
         raise Conflict(f"Task {task.id} was cancelled; it takes no receipts.", code="task_cancelled")
+    if submission.written_by_hub:
+        signed_by = None
+    else:
+        unit = session.get(Unit, task.unit_code)
+        assert unit is not None
+        signed_by = verify_sender(inspected.tree, sender=unit, at=now())
 
     problems = []
     if document.unit_code != task.unit_code:
@@ -209,6 +217,7 @@ def submit_receipt(
         received_at=received,
         submitted_by=principal.user_id,
         document_sha256=digest,
+        signed_by=signed_by,
     )
     try:
         with session.begin_nested():  # the same ReceiptNo sent for another task at the same moment
@@ -267,6 +276,7 @@ def submit_receipt(
             "outcome": receipt.outcome,
             "final": receipt.final,
             "document_sha256": digest,
+            "signed_by": signed_by,
             "task_status": task.status,
             "controls": {c.id: c.status for c in touched},
         },

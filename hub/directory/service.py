@@ -1,5 +1,8 @@
 """The directory in the database: courts and units as loaded from the directory file."""
 
+from datetime import datetime
+
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -8,6 +11,7 @@ from hub.config import Settings
 from hub.directory.loader import BUNDLED_DIRECTORY, Directory, load_directory
 from hub.models import Court, Unit
 from hub.standard.codes import DEFAULT_LIMITS, Action
+from hub.standard.signatures import verify_signature
 
 
 def configured_directory(settings: Settings) -> Directory:
@@ -63,6 +67,20 @@ def sync_directory(session: Session, *, directory: Directory, actor: str = "syst
             data={"changed": changed},
         )
     return changed
+
+
+def verify_sender(tree: etree._ElementTree, *, sender: Court | Unit, at: datetime) -> str | None:
+    """Check a document's signature against what the directory holds for its sender (a court's request, a
+    unit's receipt): the fingerprint of the certificate that verified, or None for an unsigned document its
+    sender may send. Raises DocumentError when the signature is bad, unverifiable or missing but required."""
+    signer = verify_signature(
+        tree,
+        sender=f"{'court' if isinstance(sender, Court) else 'unit'} {sender.code}",
+        certificates=sender.certificates,
+        required=sender.require_signature,
+        at=at,
+    )
+    return signer.fingerprint if signer else None
 
 
 def unit_limit(unit: Unit, action: Action) -> int:

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import inspect
 
 from hub.clock import Instant, now
@@ -60,6 +60,9 @@ class RequestOut(BaseModel):
     issued_at: Instant
     received_at: Instant
     document_sha256: str
+    signed_by: str | None = Field(
+        None, description="sha256 fingerprint of the registered certificate its signature verified with."
+    )
     files: list[FileOut]
     tasks: list[TaskOut]
 
@@ -124,6 +127,9 @@ class ReceiptDetailOut(BaseModel):
     handled_at: Instant
     received_at: Instant
     document_sha256: str
+    signed_by: str | None = Field(
+        None, description="sha256 fingerprint of the registered certificate its signature verified with."
+    )
     files: list[FileOut]
     assets: list[FoundAssetOut]
 

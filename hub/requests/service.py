@@ -15,7 +15,7 @@ from hub.calendar.service import load_calendar
 from hub.clock import now, today_shanghai
 from hub.config import Settings
 from hub.delivery.service import enqueue
-from hub.directory.service import unit_limit
+from hub.directory.service import unit_limit, verify_sender
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.models import (
     Blob,
@@ -44,6 +44,8 @@ class Submission:
 
     document: bytes
     files: dict[str, bytes] = field(default_factory=dict)
+    # Written by the hub from a signed-in person's form: the sender's duty to sign does not apply to it.
+    written_by_hub: bool = False
 
 
 def _problem(pos, message: str) -> Problem:
@@ -189,6 +191,9 @@ def submit_request(
             code="request_no_conflict",
         )
 
+    court = session.get(Court, document.court_code)
+    assert court is not None  # the officer's own court
+    signed_by = None if submission.written_by_hub else verify_sender(inspected.tree, sender=court, at=now())
     units, problems = _resolve_targets(session, document)
     stored = set(
         session.execute(
@@ -235,6 +240,7 @@ def submit_request(
         all_capable=document.all_capable,
         submitted_by=principal.user_id,
         document_sha256=digest,
+        signed_by=signed_by,
     )
     try:
         with session.begin_nested():  # a concurrent twin may have taken the RequestNo meanwhile
@@ -281,6 +287,7 @@ def submit_request(
             "request_no": request.request_no,
             "action": request.action,
             "document_sha256": digest,
+            "signed_by": signed_by,
             "files": {r.filename: r.sha256 for r in document.documents},
             "units": [u.code for u in units],
         },

@@ -116,6 +116,9 @@ class ReceiptOut(BaseModel):
     receipt_no: str
     outcome: str
     final: bool
+    signed_by: str | None = Field(
+        None, description="sha256 fingerprint of the unit's certificate its signature verified with."
+    )
     task: TaskOut
     controls: list[ControlOut]
 
@@ -160,6 +163,7 @@ def post_receipt(
         receipt_no=applied.receipt.receipt_no,
         outcome=applied.receipt.outcome,
         final=applied.receipt.final,
+        signed_by=applied.receipt.signed_by,
         task=TaskOut.of(applied.task),
         controls=[ControlOut.of(c) for c in applied.controls],
     )

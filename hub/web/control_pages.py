@@ -295,7 +295,7 @@ def _drafted(
                 settings=hub.settings,
                 blobs=hub.blobs,
                 principal=user.principal,
-                submission=Submission(document, files),
+                submission=Submission(document, files, written_by_hub=True),
             )
         except ValueError:
             problems.append(Problem(None, "remarks", "备注中含有文书无法保存的字符，请删去后重新提交。"))

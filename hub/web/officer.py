@@ -166,7 +166,9 @@ def _submit_form(hub: HubDep, principal: Principal, typed: RequestForm) -> int |
                 or next_request_no(session, court_code=identity.court_code, year=this_year())
             )
             draft = to_draft(typed, identity=identity, request_no=number, issued_at=now())
-            submission = Submission(write_request(draft), {u.filename: u.data for u in typed.uploads})
+            submission = Submission(
+                write_request(draft), {u.filename: u.data for u in typed.uploads}, written_by_hub=True
+            )
             accepted, _ = submit_request(
                 session, settings=hub.settings, blobs=hub.blobs, principal=principal, submission=submission
             )

@@ -202,7 +202,7 @@ def _send_line(
                 all_capable=True,
                 documents=(notice,),
             )
-            submission = Submission(write_request(draft), {notice.filename: data})
+            submission = Submission(write_request(draft), {notice.filename: data}, written_by_hub=True)
             accepted, _ = submit_request(
                 session, settings=hub.settings, blobs=hub.blobs, principal=principal, submission=submission
             )

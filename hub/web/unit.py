@@ -251,6 +251,7 @@ def _submit(
     """Submit the receipt (`document` as uploaded, else written from the form): to the task page when
     accepted, else the page again with the values as typed and every problem."""
     status, lines = 422, document is not None
+    written_by_hub = document is None
     if not filled.problems:
         if document is None:
             fields = filled.fields
@@ -273,7 +274,7 @@ def _submit(
                 blobs=hub.blobs,
                 principal=user.principal,
                 task_id=task.id,
-                submission=Submission(document, filled.files),
+                submission=Submission(document, filled.files, written_by_hub=written_by_hub),
             )
         except DocumentError as exc:
             filled.problems = [_shown(p, lines) for p in exc.problems]
