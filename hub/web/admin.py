@@ -23,11 +23,12 @@ from hub.alerts.service import list_alerts
 from hub.auth.service import accounts, grant_token, is_unit_system, revoke_token, unlock_user
 from hub.calendar.importer import NoticeError, import_year, load_notice
 from hub.calendar.service import load_calendar, show_year
-from hub.clock import now, today_shanghai
+from hub.clock import SHANGHAI, now, today_shanghai
 from hub.delivery.service import list_deliveries, serve_again, visible_delivery
 from hub.deps import HubDep, SessionDep
 from hub.errors import Forbidden, HubError, Invalid
 from hub.models import Court, Unit
+from hub.standard.signatures import fingerprint, load_certificate
 from hub.web.deps import FormDep, WebUserDep
 from hub.web.session import SignedIn
 from hub.web.templating import CHANNEL_NAMES, DELIVERY_STATES, page
@@ -135,6 +136,23 @@ def channel_facts(channel: dict[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
+def certificate_facts(pems: list[str]) -> list[dict[str, Any]]:
+    """What the page shows of each registered certificate: subject, fingerprint, validity."""
+    at = now()
+    facts = []
+    for pem in pems:
+        certificate = load_certificate(pem)
+        facts.append(
+            {
+                "subject": certificate.subject.rfc4514_string(),
+                "fingerprint": fingerprint(certificate),
+                "until": certificate.not_valid_after_utc.astimezone(SHANGHAI).date(),
+                "current": certificate.not_valid_before_utc <= at <= certificate.not_valid_after_utc,
+            }
+        )
+    return facts
+
+
 @router.get("", response_class=HTMLResponse)
 def overview(request: Request, user: WebUserDep, session: SessionDep) -> Response:
     _admin(user)
@@ -154,6 +172,8 @@ def units(request: Request, user: WebUserDep, session: SessionDep) -> Response:
         request,
         "admin/units.html",
         units=_units(session),
+        courts=session.execute(select(Court).order_by(Court.code)).scalars().all(),
+        certificate_facts=certificate_facts,
         categories=CATEGORIES,
         channels=CHANNEL_NAMES,
         channel_facts=channel_facts,

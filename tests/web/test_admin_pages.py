@@ -14,8 +14,10 @@ from hub.calendar.workdays import SHANGHAI
 from hub.db import unit_of_work
 from hub.directory.loader import BUNDLED_DIRECTORY, load_directory
 from hub.directory.service import sync_directory
+from hub.keys import self_signed
 from hub.models import AuditEvent, Task
 from hub.standard.notice import chinese_instant
+from hub.standard.signatures import fingerprint
 
 PAGES = ("/admin", "/admin/units", "/admin/users", "/admin/calendar", "/admin/deliveries", "/admin/alerts")
 EXAMPLE_NOTICE = BUNDLED_DIRECTORY.parents[2] / "docs" / "calendar-2027.example.toml"
@@ -253,3 +255,22 @@ def test_the_alerts_sent_are_listed(visitor, client, token, hub, smtp):
         assert f"逾期 · 任务 #{task_id}" in sent
     assert len(lxml.html.fromstring(visitor.get("/admin/alerts?job=overdue").text).xpath("//tbody/tr")) == 2
     assert "还没有发送过提醒邮件" in visitor.get("/admin/alerts?job=digest").text
+
+
+def test_units_and_courts_show_their_signing_certificates(visitor, hub):
+    identity = self_signed("安图县不动产登记中心")
+    directory = load_directory(BUNDLED_DIRECTORY)
+    trusted = {"certificates": [identity.cert_pem.decode()], "require_signature": True}
+    units = [u.model_copy(update=trusted) if u.code == "real-estate" else u for u in directory.units]
+    courts = [c.model_copy(update={"certificates": trusted["certificates"]}) for c in directory.courts]
+    with unit_of_work(hub.sessions) as session:
+        sync_directory(session, directory=directory.model_copy(update={"units": units, "courts": courts}))
+    sign_in(visitor, "admin")
+    page = visitor.get("/admin/units").text
+
+    real_estate = text(row(page, "data-unit", "real-estate"))
+    assert "必须签名" in real_estate and "CN=安图县不动产登记中心" in real_estate
+    assert fingerprint(identity.certificate)[:16] in real_estate
+    assert "未登记证书" in text(row(page, "data-unit", "vehicles"))
+    court = text(row(page, "data-court", "J2426"))
+    assert "可签名" in court and "必须签名" not in court
