@@ -9,6 +9,7 @@ from hub.context import Hub
 from hub.controls.endpoints import router as controls_router
 from hub.delivery.endpoints import router as deliveries_router
 from hub.directory.endpoints import router as units_router
+from hub.ops import endpoints as ops
 from hub.requests.endpoints import router as requests_router
 from hub.supervision.endpoints import router as supervision_router
 from hub.tasks.endpoints import router as tasks_router
@@ -38,6 +39,9 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
+        """Liveness: the process answers. Readiness (database, schema, blob folder) is /readyz."""
         return {"status": "ok"}
+
+    ops.install(app)
 
     return app

@@ -70,8 +70,10 @@ def serve(
 
     from hub.app import create_app
     from hub.delivery.worker import Worker
+    from hub.ops import logs
 
     settings = get_settings()
+    logs.configure(json_lines=settings.log_json)
     settings.check_secret()
     hub = Hub.from_settings(settings)
     _sync_directory(hub)
@@ -79,7 +81,8 @@ def serve(
     if with_worker:
         background.start()
     try:
-        uvicorn.run(create_app(settings, hub), host=host, port=port, log_level="info")
+        # log_config=None: uvicorn's loggers, its access log included, go through the handler set above
+        uvicorn.run(create_app(settings, hub), host=host, port=port, log_level="info", log_config=None)
     finally:
         background.stop()
 
@@ -97,14 +100,15 @@ def worker() -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     from hub.delivery.worker import Worker
+    from hub.ops import logs
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
+    logs.configure(json_lines=settings.log_json)
     hub = Hub.from_settings(settings)
     _sync_directory(hub)
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    err.print(f"worker ticking every {settings.tick_s:g} s (Ctrl-C to stop)")
+    logging.getLogger("hub.worker").info("worker ticking every %g s (Ctrl-C to stop)", settings.tick_s)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         Worker(hub).start(scheduler)
 

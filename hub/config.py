@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     )
     objection_answer_days: int = Field(15, ge=1, description="Days the court has to answer an objection.")
 
+    log_json: bool = Field(
+        False, description="Log every line (the hub's and the HTTP server's) as one JSON object."
+    )
+    metrics_token: SecretStr = Field(
+        SecretStr(""), description="Bearer token that /metrics asks for; empty: /metrics is open."
+    )
+
     @model_validator(mode="after")
     def _defaults(self) -> "Settings":
         if not self.database_url:

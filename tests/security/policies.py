@@ -176,6 +176,9 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/admin/alerts"):                                   web(None, ADMIN_ONLY),
     # --- health, documentation, static files --------------------------------------------------------
     ("GET", "/healthz"):                                        OPEN,
+    ("GET", "/readyz"):                                         OPEN,
+    # counts per unit, no case data; HUB_METRICS_TOKEN closes it to a scraper's token (tests/ops)
+    ("GET", "/metrics"):                                        OPEN,
     ("GET", "/openapi.json"):                                   OPEN,
     ("GET", "/docs"):                                           OPEN,
     ("GET", "/docs/oauth2-redirect"):                           OPEN,
