@@ -4,7 +4,11 @@ Rules that need the hub's state (units, known controls, files) live in the servi
 """
 
 import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from itertools import islice
 
 from lxml import etree
 
@@ -30,21 +34,42 @@ from hub.standard.documents import (
     AssistanceReceipt,
     AssistanceRequest,
     FileRef,
+    Money,
     Period,
     Pos,
     read_receipt,
     read_request,
 )
 from hub.standard.ids import resident_id_problem, uscc_problem
-from hub.standard.xml import DEFAULT_MAX_BYTES, DocumentError, Problem, parse, validate_schema
+from hub.standard.xml import (
+    DEFAULT_MAX_BYTES,
+    MAX_PROBLEMS,
+    DocumentError,
+    Problem,
+    element_path,
+    parse,
+    validate_schema,
+)
 
 ORGANIZATION_ID_TYPES = frozenset({IdType.USCC, IdType.OTHER})
 PERSON_ID_TYPES = frozenset({IdType.RESIDENT_ID, IdType.PASSPORT, IdType.OTHER})
 CONTROL_OUTCOMES = frozenset({Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED})
+CURRENCIES = frozenset({"CNY"})  # STANDARD.md shows amounts in CNY (人民币) only
+INSTANTS = {"request": ("IssuedAt",), "receipt": ("HandledAt",)}
 
 
 def _at(pos: Pos, message: str) -> Problem:
     return Problem(pos.line, pos.path, message)
+
+
+def _listed(problems: Iterable[Problem]) -> list[Problem]:
+    """The first MAX_PROBLEMS of `problems`, worked out no further, and a note if there are more: a
+    hostile document can breach a rule once per element."""
+    listed = list(islice(problems, MAX_PROBLEMS + 1))
+    if len(listed) > MAX_PROBLEMS:
+        note = f"more problems of this kind not listed: correct these {MAX_PROBLEMS} first"
+        return [*listed[:MAX_PROBLEMS], Problem(None, "/", note)]
+    return listed
 
 
 def max_years(asset_class: AssetClass, *, fund_account_years: int = 1) -> int:
@@ -57,6 +82,8 @@ def period_problems(period: Period, asset_class: AssetClass, *, fund_account_yea
     if period.end < period.start:
         return [_at(period.pos, f"the period ends ({period.end}) before it starts ({period.start})")]
     years = max_years(asset_class, fund_account_years=fund_account_years)
+    if period.start.year + years > date.max.year:
+        return []  # the longest period ends past 9999-12-31: no end date can pass it
     longest = period_end(period.start, years)
     if period.end > longest:
         return [
@@ -69,32 +96,63 @@ def period_problems(period: Period, asset_class: AssetClass, *, fund_account_yea
     return []
 
 
-def _file_problems(files: list[FileRef], what: str) -> list[Problem]:
-    seen: set[str] = set()
+def currency_problems(money: Money | None, element: str) -> list[Problem]:
+    if money is None or money.currency in CURRENCIES:
+        return []
+    return [
+        _at(
+            money.pos,
+            f'<{element} currency="{money.currency}">: the standard knows amounts in CNY (人民币) only; '
+            f'write currency="CNY" or leave the attribute out',
+        )
+    ]
+
+
+def instant_problems(tree: etree._ElementTree, kind: str) -> list[Problem]:
+    """Instants the XSD takes but no calendar of the hub holds: hour 24, years past 9999, or an instant
+    that falls outside years 1..9999 once taken to UTC (0001-01-01T00:00:00+08:00)."""
     problems = []
+    for name in INSTANTS[kind]:
+        for element in tree.getroot().iterchildren(f"{{{NS}}}{name}"):
+            text = (element.text or "").strip()
+            try:
+                datetime.fromisoformat(text).astimezone(UTC)
+            except (ValueError, OverflowError):
+                problems.append(
+                    Problem(
+                        element.sourceline,
+                        element_path(element),
+                        f"{name} {text} is not an instant the hub can hold (hours 00 to 23, and in UTC "
+                        "a year from 0001 to 9999): write it as 2026-11-27T09:30:00+08:00",
+                    )
+                )
+    return problems
+
+
+def _file_problems(files: list[FileRef], what: str) -> Iterator[Problem]:
+    seen: set[str] = set()
     for ref in files:
         if ref.filename in seen:
-            problems.append(_at(ref.pos, f"the {what} file name {ref.filename} is listed twice"))
+            yield _at(ref.pos, f"the {what} file name {ref.filename} is listed twice")
         seen.add(ref.filename)
-    return problems
 
 
 def attached_problems(refs: list[FileRef], files: dict[str, bytes], *, stored: set[str]) -> list[Problem]:
     """Each listed file must arrive with its sha256 (or be in the store already); nothing unlisted may come."""
-    problems = []
+    return _listed(_attached(refs, files, stored=stored))
+
+
+def _attached(refs: list[FileRef], files: dict[str, bytes], *, stored: set[str]) -> Iterator[Problem]:
     listed = {ref.filename for ref in refs}
     for ref in refs:
         data = files.get(ref.filename)
         if data is None:
             if ref.sha256 not in stored:
-                problems.append(_at(ref.pos, f"the file {ref.filename} is listed but was not sent"))
+                yield _at(ref.pos, f"the file {ref.filename} is listed but was not sent")
         elif (actual := hashlib.sha256(data).hexdigest()) != ref.sha256:
-            problems.append(
-                _at(ref.pos, f"the file {ref.filename} has sha256 {actual}, not the {ref.sha256} listed")
-            )
+            yield _at(ref.pos, f"the file {ref.filename} has sha256 {actual}, not the {ref.sha256} listed")
     for name in sorted(set(files) - listed):
-        problems.append(Problem(None, "/", f"the file {name} was sent but is not listed in the document"))
-    return problems
+        yield Problem(None, "/", f"the file {name} was sent but is not listed in the document")
 
 
 def request_problems(request: AssistanceRequest, *, fund_account_years: int = 1) -> list[Problem]:
@@ -117,7 +175,7 @@ def request_problems(request: AssistanceRequest, *, fund_account_years: int = 1)
         problems.append(
             _at(targets, f"<AllCapable/> is only for QUERY, LOCATE_PERSON and CREDIT_NOTICE, not {action}")
         )
-    duplicates = sorted({code for code in request.targets if request.targets.count(code) > 1})
+    duplicates = sorted(code for code, n in Counter(request.targets).items() if n > 1)
     if duplicates:
         problems.append(_at(targets, f"unit(s) listed twice: {', '.join(duplicates)}"))
 
@@ -125,8 +183,11 @@ def request_problems(request: AssistanceRequest, *, fund_account_years: int = 1)
         problems.append(_at(request.pos["Action"], f"{action} needs <Items> with at least one <Item>"))
     if action not in ITEM_ACTIONS and request.items:
         problems.append(_at(request.pos["Items"], f"{action} takes no <Items>"))
-    for item in request.items:
-        problems += _item_problems(action, item, fund_account_years=fund_account_years)
+    problems += _listed(
+        problem
+        for item in request.items
+        for problem in _item_problems(action, item, fund_account_years=fund_account_years)
+    )
 
     listed = {ref.type for ref in request.documents}
     missing = sorted(REQUIRED_DOCUMENTS[action] - listed)
@@ -134,7 +195,7 @@ def request_problems(request: AssistanceRequest, *, fund_account_years: int = 1)
         problems.append(
             _at(request.pos["Documents"], f"{action} needs a document of type {' and '.join(missing)}")
         )
-    return problems + _file_problems(request.documents, "document")
+    return problems + _listed(_file_problems(request.documents, "document"))
 
 
 def _item_problems(action: Action, item, *, fund_account_years: int) -> list[Problem]:
@@ -150,6 +211,7 @@ def _item_problems(action: Action, item, *, fund_account_years: int) -> list[Pro
         )
     if item.amount is not None and item.amount.amount <= 0:
         problems.append(_at(item.amount.pos, f"the amount must be more than 0, not {item.amount.amount}"))
+    problems += currency_problems(item.amount, "Amount")
     if action in (Action.FREEZE, Action.DEDUCT) and item.asset_class in FUNDS_CLASSES and item.amount is None:
         problems.append(_at(item.pos, f"{action} of {item.asset_class} needs an <Amount>"))
     if action in ORIGINAL_ACTIONS and item.original is None:
@@ -188,16 +250,25 @@ def receipt_problems(receipt: AssistanceReceipt, *, action: Action | None = None
         problems.append(_at(receipt.pos["Results"], "Outcome NOT_FOUND cannot list assets"))
     if outcome in CONTROL_OUTCOMES and not receipt.controls:
         problems.append(_at(where, f"Outcome {outcome} needs a <Control> for each item acted on"))
+    problems += _listed(
+        problem for asset in receipt.assets for problem in currency_problems(asset.value, "Value")
+    )
+    problems += _listed(_control_problems(receipt))
+    return problems + _listed(_file_problems(receipt.attachments, "attachment"))
+
+
+def _control_problems(receipt: AssistanceReceipt) -> Iterator[Problem]:
+    outcome = receipt.outcome
     for control in receipt.controls:
+        yield from currency_problems(control.amount, "Amount")
         if outcome is Outcome.WAITLISTED and control.queue_position is None:
-            problems.append(_at(control.pos, "a WAITLISTED control needs its <QueuePosition>"))
+            yield _at(control.pos, "a WAITLISTED control needs its <QueuePosition>")
         if outcome is not Outcome.WAITLISTED and control.queue_position is not None:
-            problems.append(_at(control.pos, f"<QueuePosition> is for WAITLISTED only, not {outcome}"))
+            yield _at(control.pos, f"<QueuePosition> is for WAITLISTED only, not {outcome}")
         if outcome in CONTROL_OUTCOMES | {Outcome.RELEASED} and not control.registration_no:
-            problems.append(_at(control.pos, "a control result needs its <RegistrationNo>"))
+            yield _at(control.pos, "a control result needs its <RegistrationNo>")
         if control.period is not None and control.period.end < control.period.start:
-            problems.append(_at(control.period.pos, "the period ends before it starts"))
-    return problems + _file_problems(receipt.attachments, "attachment")
+            yield _at(control.period.pos, "the period ends before it starts")
 
 
 @dataclass(frozen=True)
@@ -229,7 +300,7 @@ def inspect(
                 )
             ]
         )
-    if problems := validate_schema(tree):
+    if problems := validate_schema(tree) or instant_problems(tree, kind):
         raise DocumentError(problems)
     if kind == "request":
         request = read_request(tree)

@@ -1,14 +1,21 @@
 """The one hardened way the hub reads XML, and validation against the XSD (lxml/libxml2, the hot path)."""
 
+import re
+import threading
 from dataclasses import dataclass
-from functools import cache
 
 from lxml import etree
 
 from hub.standard import NS
+from schemas import XSD_PATH
 
 ALLOWED_ENCODINGS = frozenset({"UTF-8", "GB18030"})
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# Problems listed for one document at most: a hostile document can breach a rule once per element,
+# and listing every breach costs time and an error body larger than the document.
+MAX_PROBLEMS = 100
+UTF8_BOM = b"\xef\xbb\xbf"
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']""")
 
 
 @dataclass(frozen=True)
@@ -70,12 +77,43 @@ def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._ElementT
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
         raise DocumentError([Problem(1, "/", "a DOCTYPE is not allowed in a document")])
-    encoding = (info.encoding or "UTF-8").upper()
-    if encoding not in ALLOWED_ENCODINGS:
+    if info.xml_version != "1.0":
         raise DocumentError(
-            [Problem(1, "/", f"encoding {info.encoding} is not allowed: use UTF-8 or GB18030")]
+            [
+                Problem(
+                    1,
+                    "/",
+                    f"XML version {info.xml_version} is not allowed: the standard is XML 1.0 "
+                    '(<?xml version="1.0" encoding="UTF-8"?>)',
+                )
+            ]
+        )
+    # libxml2 reports UTF-8 after a UTF-8 byte-order mark, whatever the declaration says
+    declared = _declared_encoding(data) if data.startswith(UTF8_BOM) else None
+    encoding = declared or info.encoding or "UTF-8"
+    if encoding.upper() not in ALLOWED_ENCODINGS:
+        raise DocumentError([Problem(1, "/", f"encoding {encoding} is not allowed: use UTF-8 or GB18030")])
+    if declared and declared.upper() != "UTF-8":
+        raise DocumentError(
+            [
+                Problem(
+                    1,
+                    "/",
+                    f"the document starts with a UTF-8 byte-order mark but declares encoding {declared}: "
+                    "declare UTF-8, or drop the mark",
+                )
+            ]
         )
     return tree
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    """The encoding the XML declaration names, if it names one."""
+    head = data.removeprefix(UTF8_BOM)
+    if not head.startswith(b"<?xml"):
+        return None
+    match = _DECLARED_ENCODING.match(head[: head.find(b"?>") + 2])
+    return match.group(1).decode("ascii", "replace") if match else None
 
 
 def element_path(element: etree._Element) -> str:
@@ -86,40 +124,67 @@ def element_path(element: etree._Element) -> str:
         name = etree.QName(node).localname
         parent = node.getparent()
         if parent is not None:
-            same = [c for c in parent if isinstance(c.tag, str) and c.tag == node.tag]
-            if len(same) > 1:
-                name += f"[{same.index(node) + 1}]"
+            before = sum(1 for _ in node.itersiblings(node.tag, preceding=True))
+            if before or next(node.itersiblings(node.tag), None) is not None:
+                name += f"[{before + 1}]"
         parts.append(name)
         node = parent
     return "/" + "/".join(reversed(parts))
 
 
-@cache
-def schema() -> etree.XMLSchema:
-    from schemas import XSD_PATH
-
+def _build_schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(XSD_PATH), _parser()))
+
+
+# Built once at import, before any thread starts: libxml2 sets up its schema types, unsafely, the first time
+# a process builds a schema; threads racing through that left a process unable to build any (500s until
+# restart) and once corrupted its heap (found by tests/reliability/test_crash.py).
+_FIRST_SCHEMA = _build_schema()
+_per_thread = threading.local()
+
+
+def schema() -> etree.XMLSchema:
+    """The XSD, one instance per thread: lxml keeps one error_log per schema, so a validation in another
+    thread could empty it between validate() and reading it, and let an invalid document through."""
+    xsd = getattr(_per_thread, "xsd", None)
+    if xsd is None:
+        xsd = _per_thread.xsd = (
+            _FIRST_SCHEMA if threading.current_thread() is threading.main_thread() else _build_schema()
+        )
+    return xsd
 
 
 def _clean(message: str) -> str:
     return message.replace("{" + NS + "}", "")
 
 
-def _path_at(tree: etree._ElementTree, line: int, fallback: str) -> str:
-    """The deepest element that starts on `line`: libxml2 reports lines, people read element paths."""
-    found = None
-    for element in tree.iter():
-        if isinstance(element.tag, str) and element.sourceline == line:
-            found = element
-    return element_path(found) if found is not None else fallback
-
-
 def validate_schema(tree: etree._ElementTree) -> list[Problem]:
-    """Problems against the XSD, one per libxml2 error, in document order."""
+    """Problems against the XSD, one per libxml2 error in document order, MAX_PROBLEMS at most.
+
+    libxml2 reports lines, people read element paths: each error names the deepest element that
+    starts on its line."""
     xsd = schema()
     if xsd.validate(tree):
         return []
-    return [
-        Problem(error.line, _path_at(tree, error.line, "/"), _clean(error.message), error.column)
-        for error in xsd.error_log
+    errors = list(xsd.error_log)
+    starting: dict[int, etree._Element] = {}
+    for element in tree.iter():
+        if isinstance(element.tag, str):
+            starting[element.sourceline] = element
+    problems = [
+        Problem(
+            error.line,
+            element_path(starting[error.line]) if error.line in starting else "/",
+            _clean(error.message),
+            error.column,
+        )
+        for error in errors[:MAX_PROBLEMS]
     ]
+    return problems + more_problems(len(errors))
+
+
+def more_problems(found: int) -> list[Problem]:
+    """The note that closes a list cut at MAX_PROBLEMS (nothing if `found` is not more)."""
+    if found <= MAX_PROBLEMS:
+        return []
+    return [Problem(None, "/", f"{found - MAX_PROBLEMS} more problem(s) not listed: correct these first")]
