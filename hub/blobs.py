@@ -56,6 +56,9 @@ class BlobStore:
 
     @staticmethod
     def _write(target: Path, data: bytes) -> None:
+        """Write whole or not at all (a temporary file renamed), and durably: the file, its name, and the
+        names of the folders made for it are on disk before the transaction that lists it commits."""
+        made = [d for d in reversed(target.parents[:3]) if not d.exists()]  # root, root/ab, root/ab/cd
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
         with open(temporary, "wb") as handle:
@@ -63,11 +66,16 @@ class BlobStore:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
-        directory = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        for folder in (target.parent, *(d.parent for d in made)):
+            _fsync_folder(folder)
+
+
+def _fsync_folder(path: Path) -> None:
+    folder = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def blob_response(blobs: BlobStore, sha256: str, media_type: str, *, filename: str | None = None) -> Response:
