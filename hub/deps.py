@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from hub.auth.service import Principal, principal, user_for_token
 from hub.context import Hub
@@ -84,7 +85,15 @@ async def read_submission(request: Request, hub: HubDep) -> Submission:
             f"Send the document as application/xml, or as multipart/form-data with a part 'document' "
             f"and a part 'files' per listed file (got {content_type or 'no content type'}).",
         )
-    form = await request.form(max_files=200, max_fields=50, max_part_size=settings.max_document_bytes)
+    try:
+        form = await request.form(max_files=200, max_fields=50, max_part_size=settings.max_document_bytes)
+    except HTTPException as exc:  # Starlette's answer to a form field past max_part_size is a bare 400
+        if "exceeded maximum size" in str(exc.detail):  # "Field ..." or "Part ..."
+            raise TooLarge(
+                f"A form field is larger than the limit of {settings.max_document_bytes} bytes: send the "
+                "document as a file part named 'document'."
+            ) from None
+        raise
     try:
         documents = form.getlist("document")
         if len(documents) != 1:

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,10 +84,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture
-def database_url(template: str, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def cloned_database(template: str, folder: Path) -> Iterator[str]:
+    """A database of its own, cloned from the session's template: a SQLite file in `folder`, or a new
+    PostgreSQL database, dropped afterwards. For a module that builds its data once, and for each test."""
     if not PG_URL:
-        path = tmp_path / "hub.db"
+        path = folder / "hub.db"
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
@@ -94,10 +97,18 @@ def database_url(template: str, tmp_path: Path) -> Iterator[str]:
     admin = _admin_engine()
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(template: str, tmp_path: Path) -> Iterator[str]:
+    with cloned_database(template, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -121,7 +132,10 @@ def client(hub: Hub) -> Iterator[TestClient]:
 @pytest.fixture
 def token(hub: Hub):
     """token(username) -> a bearer header for that demo user."""
+    return token_issuer(hub)
 
+
+def token_issuer(hub: Hub):
     def issue(username: str) -> dict[str, str]:
         with unit_of_work(hub.sessions) as session:
             user = user_by_name(session, username)
@@ -188,7 +202,10 @@ EXCHANGE_TABLES = (
 @pytest.fixture
 def stored(hub: Hub):
     """stored() -> rows per exchange table and the number of files in the blob store: to show nothing was left."""
+    return stored_counter(hub)
 
+
+def stored_counter(hub: Hub):
     def count() -> dict[str, int]:
         with hub.engine.connect() as conn:
             rows = {

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.models.base import Base
 
-Money = Numeric(18, 2)
+Money = Numeric(20, 2)  # the XSD's Money: 18 digits in all, 2 of them after the point
 
 
 class Request(Base):
@@ -25,11 +25,11 @@ class Request(Base):
     issued_at: Mapped[datetime]
     received_at: Mapped[datetime]
     officer_name: Mapped[str] = mapped_column(String(100))
-    officer_credential_no: Mapped[str | None] = mapped_column(String(40))
+    officer_credential_no: Mapped[str | None] = mapped_column(String(100))
     subject_kind: Mapped[str] = mapped_column(String(20))
     subject_name: Mapped[str] = mapped_column(String(200))
     subject_id_type: Mapped[str] = mapped_column(String(20))
-    subject_id_number: Mapped[str] = mapped_column(String(60), index=True)
+    subject_id_number: Mapped[str] = mapped_column(String(100), index=True)
     all_capable: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     document_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
@@ -65,8 +65,8 @@ class Item(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     period_start: Mapped[date | None]
     period_end: Mapped[date | None]
-    flexible_custodian: Mapped[str | None] = mapped_column(String(100))
-    flexible_use: Mapped[str | None] = mapped_column(String(200))
+    flexible_custodian: Mapped[str | None] = mapped_column(String(200))
+    flexible_use: Mapped[str | None] = mapped_column(String(500))
     original_request_no: Mapped[str | None] = mapped_column(String(40))
     original_registration_no: Mapped[str | None] = mapped_column(String(100))
     original_control_id: Mapped[int | None] = mapped_column(ForeignKey("controls.id"))
@@ -187,8 +187,8 @@ class Control(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     queue_position: Mapped[int | None]
     promoted_at: Mapped[datetime | None]
-    flexible_custodian: Mapped[str | None] = mapped_column(String(100))
-    flexible_use: Mapped[str | None] = mapped_column(String(200))
+    flexible_custodian: Mapped[str | None] = mapped_column(String(200))
+    flexible_use: Mapped[str | None] = mapped_column(String(500))
     renews_id: Mapped[int | None] = mapped_column(ForeignKey("controls.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

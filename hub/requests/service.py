@@ -34,7 +34,7 @@ from hub.models import (
 from hub.standard.codes import Action
 from hub.standard.documents import AssistanceRequest, RequestItem
 from hub.standard.rules import attached_problems, inspect
-from hub.standard.xml import Problem
+from hub.standard.xml import MAX_PROBLEMS, Problem, more_problems
 from hub.tasks.service import OPEN_STATES, request_status, scope_requests, visible_request
 
 
@@ -65,7 +65,9 @@ def _resolve_targets(session: Session, request: AssistanceRequest) -> tuple[list
         if not units:
             return [], [_problem(where, f"no active unit performs {action}")]
         return units, []
-    found = {u.code: u for u in session.execute(select(Unit).where(Unit.code.in_(request.targets))).scalars()}
+    # the whole directory (dozens to a few thousand rows), not an IN list: a hostile request can name more
+    # codes than PostgreSQL takes bind parameters (65,535)
+    found = {u.code: u for u in session.execute(select(Unit)).scalars()}
     problems, units = [], []
     for code in request.targets:
         unit = found.get(code)
@@ -82,7 +84,7 @@ def _resolve_targets(session: Session, request: AssistanceRequest) -> tuple[list
             )
         else:
             units.append(unit)
-    return units, problems
+    return units, problems[:MAX_PROBLEMS] + more_problems(len(problems))
 
 
 def _original_control(

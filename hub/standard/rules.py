@@ -54,6 +54,7 @@ from hub.standard.xml import (
 ORGANIZATION_ID_TYPES = frozenset({IdType.USCC, IdType.OTHER})
 PERSON_ID_TYPES = frozenset({IdType.RESIDENT_ID, IdType.PASSPORT, IdType.OTHER})
 CONTROL_OUTCOMES = frozenset({Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED})
+MAX_QUEUE_POSITION = 2**31 - 1  # the XSD's positiveInteger is unbounded; the column is an INTEGER
 CURRENCIES = frozenset({"CNY"})  # STANDARD.md shows amounts in CNY (人民币) only
 INSTANTS = {"request": ("IssuedAt",), "receipt": ("HandledAt",)}
 
@@ -265,6 +266,11 @@ def _control_problems(receipt: AssistanceReceipt) -> Iterator[Problem]:
             yield _at(control.pos, "a WAITLISTED control needs its <QueuePosition>")
         if outcome is not Outcome.WAITLISTED and control.queue_position is not None:
             yield _at(control.pos, f"<QueuePosition> is for WAITLISTED only, not {outcome}")
+        if control.queue_position is not None and control.queue_position > MAX_QUEUE_POSITION:
+            yield _at(
+                control.pos,
+                f"<QueuePosition> {control.queue_position} is past any real queue: at most {MAX_QUEUE_POSITION:,}",
+            )
         if outcome in CONTROL_OUTCOMES | {Outcome.RELEASED} and not control.registration_no:
             yield _at(control.pos, "a control result needs its <RegistrationNo>")
         if control.period is not None and control.period.end < control.period.start:

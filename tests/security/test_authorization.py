@@ -17,19 +17,25 @@ vehicle registry ("other"), which own none of it.
   minimal body may well be refused as invalid: that is the body's fault, not the caller's).
 """
 
-import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import PG_URL, MailCatcher, edited, example, listed_files, multipart, post_receipt, submit
+from conftest import (
+    MailCatcher,
+    cloned_database,
+    edited,
+    example,
+    listed_files,
+    multipart,
+    post_receipt,
+    submit,
+)
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from policies import (
@@ -53,7 +59,7 @@ from policies import (
     Policy,
     owns,
 )
-from sqlalchemy import create_engine, make_url, select, text, update
+from sqlalchemy import select, update
 
 from hub.alerts.service import run_job
 from hub.app import create_app
@@ -236,26 +242,6 @@ class World:
         return Web(cookie, user.csrf_token)
 
 
-@contextmanager
-def cloned(template: str, folder: Path) -> Iterator[str]:
-    """A database of this module's own, cloned from the session's template as conftest's database_url does."""
-    if not PG_URL:
-        path = folder / "hub.db"
-        shutil.copyfile(template, path)
-        yield f"sqlite:///{path}"
-        return
-    name = f"hub_authorization_{os.getpid()}"
-    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def cst(moment: str) -> datetime:
     return datetime.fromisoformat(moment).replace(tzinfo=SHANGHAI)
 
@@ -386,7 +372,7 @@ def build(hub: Hub, client: TestClient) -> World:
 @pytest.fixture(scope="module")
 def world(template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("authorization")
-    with cloned(template, folder) as url:
+    with cloned_database(template, folder) as url:
         settings = Settings(database_url=url, data_dir=folder / "data", demo=True)
         hub = Hub.from_settings(settings)
         try:

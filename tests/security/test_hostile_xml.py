@@ -7,14 +7,23 @@ one leaves nothing behind (no row, no file); and the hub still answers GET /heal
 import hashlib
 import re
 import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PG_URL, example, example_file, listed_files
+from conftest import (
+    cloned_database,
+    example,
+    example_file,
+    listed_files,
+    stored_counter,
+    token_issuer,
+)
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from hub.app import create_app
 from hub.config import Settings
 from hub.context import Hub
 from hub.db import unit_of_work
@@ -27,43 +36,7 @@ MIB = 1024 * 1024
 
 # Entries the hub answers wrongly today: kept as strict xfails, each saying what it answers and should.
 # A value is the reason, or (reason, condition) for a bug of one database only.
-KNOWN_BUGS: dict[str, str | tuple[str, bool]] = {
-    "document-field-oversize": (
-        "answers 400 http_error (Starlette's max_part_size on a form field); should answer 413 too_large, "
-        "as for a document sent as a file part (hub/deps.py)"
-    ),
-    "requests/long-credential-no": (
-        "answers 500 on PostgreSQL: Officer credentialNo may hold 100 characters (XSD Identifier), "
-        "requests.officer_credential_no is VARCHAR(40); should answer 201 (hub/models/exchange.py)",
-        bool(PG_URL),
-    ),
-    "requests/long-id-number": (
-        "answers 500 on PostgreSQL: IdNumber may hold 100 characters (XSD Identifier), "
-        "requests.subject_id_number is VARCHAR(60); should answer 201 (hub/models/exchange.py)",
-        bool(PG_URL),
-    ),
-    "requests/long-flexible": (
-        "answers 500 on PostgreSQL: Flexible custodian and permittedUse may hold 200 and 500 characters "
-        "(XSD Name, ShortText), items.flexible_* are VARCHAR(100) and (200); should answer 201",
-        bool(PG_URL),
-    ),
-    "requests/amount-18-digits": (
-        "answers 500 on PostgreSQL: an Amount of 18 integer digits is valid (XSD totalDigits 18), "
-        "items.amount is NUMERIC(18, 2) (16 integer digits); should answer 201, or 422 if the XSD "
-        "is narrowed (hub/models/exchange.py)",
-        bool(PG_URL),
-    ),
-    "many-unknown-targets-past-bind-limit": (
-        "answers 500 on PostgreSQL: 70,000 target codes go into one IN (...) of 70,000 bind parameters, "
-        "past psycopg's 65,535; should answer 422 naming the unknown units (hub/requests/service.py)",
-        bool(PG_URL),
-    ),
-    "receipts/queue-position-huge": (
-        "answers 500: QueuePosition 99999999999999999999 is a valid xs:positiveInteger, "
-        "controls.queue_position an INTEGER; should answer 422 naming QueuePosition "
-        "(or the column should hold it) (receipts/service.py, hub/models/exchange.py)"
-    ),
-}
+KNOWN_BUGS: dict[str, str | tuple[str, bool]] = {}
 
 
 def _id(entry: dict) -> str:
@@ -300,8 +273,47 @@ def _task(request: dict, unit: str | None) -> dict:
     return task
 
 
+@dataclass
+class Stage:
+    client: TestClient
+    hub: Hub
+    token: Callable[[str], dict[str, str]]
+    stored: Callable[[], dict[str, int]]
+
+
+def _shared(template: str, folder: Path) -> Iterator[Stage]:
+    """One hub per kind for the entries that change nothing: refused, with no steps before them but the
+    example request a receipt answers (on PostgreSQL a database per entry costs about half a second)."""
+    with cloned_database(template, folder) as url:
+        hub = Hub.from_settings(Settings(database_url=url, data_dir=folder / "data", demo=True))
+        with TestClient(create_app(hub.settings, hub)) as client:
+            yield Stage(client, hub, token_issuer(hub), stored_counter(hub))
+        hub.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def shared_requests(template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+    yield from _shared(template, tmp_path_factory.mktemp("hostile-requests"))
+
+
+@pytest.fixture(scope="module")
+def shared_receipts(template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+    yield from _shared(template, tmp_path_factory.mktemp("hostile-receipts"))
+
+
+def _stage(entry: dict, request: pytest.FixtureRequest) -> Stage:
+    steps = {"before", "inactive", "settings", "setup", "request"}
+    if entry["status"] >= 400 and not steps & set(entry):
+        return request.getfixturevalue(f"shared_{entry['kind']}s")
+    fixtures = [request.getfixturevalue(name) for name in ("client", "hub", "token", "stored")]
+    return Stage(*fixtures)
+
+
+@pytest.mark.db
 @pytest.mark.parametrize("entry", _params())
-def test_hostile_document(entry: dict, client: TestClient, hub: Hub, token, stored):
+def test_hostile_document(entry: dict, request: pytest.FixtureRequest):
+    stage = _stage(entry, request)
+    client, hub, token, stored = stage.client, stage.hub, stage.token, stage.stored
     officer = token("officer")
     if "inactive" in entry:
         with unit_of_work(hub.sessions) as session:
