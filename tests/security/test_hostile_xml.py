@@ -27,12 +27,15 @@ from hub.app import create_app
 from hub.config import Settings
 from hub.context import Hub
 from hub.db import unit_of_work
+from hub.directory.loader import BUNDLED_DIRECTORY, load_directory
+from hub.directory.service import sync_directory
 from hub.models import Unit
 from schemas import EXAMPLE_FILES_DIR
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 MANIFEST = tomllib.loads((CORPUS / "manifest.toml").read_text("utf-8"))["entry"]
 MIB = 1024 * 1024
+KEYS = CORPUS / "keys"  # test-only key pairs, and the signed documents made with them (valid to 2046)
 
 # Entries the hub answers wrongly today: kept as strict xfails, each saying what it answers and should.
 # A value is the reason, or (reason, condition) for a bug of one database only.
@@ -268,6 +271,24 @@ def test_the_size_limits_default_to_5_mb_per_document_and_50_mb_per_file(monkeyp
     assert defaults.max_file_bytes == 50 * MIB
 
 
+def _trust(hub: Hub, trust: str) -> None:
+    """Register the test certificate of keys/ for court J2426 or unit housing-fund, as the directory file
+    would, and with "-required" the duty to sign."""
+    party, _, required = trust.partition("-")
+    update = {
+        "certificates": [(KEYS / f"{party}-cert.pem").read_text("ascii")],
+        "require_signature": bool(required),
+    }
+    directory = load_directory(BUNDLED_DIRECTORY)
+    courts = [c.model_copy(update=update) if party == "court" else c for c in directory.courts]
+    units = [
+        u.model_copy(update=update) if party == "unit" and u.code == "housing-fund" else u
+        for u in directory.units
+    ]
+    with unit_of_work(hub.sessions) as session:
+        sync_directory(session, directory=directory.model_copy(update={"courts": courts, "units": units}))
+
+
 def _task(request: dict, unit: str | None) -> dict:
     [task] = [t for t in request["tasks"] if unit is None or t["unit_code"] == unit]
     return task
@@ -302,7 +323,7 @@ def shared_receipts(template: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def _stage(entry: dict, request: pytest.FixtureRequest) -> Stage:
-    steps = {"before", "inactive", "settings", "setup", "request"}
+    steps = {"before", "inactive", "settings", "setup", "request", "trust"}
     if entry["status"] >= 400 and not steps & set(entry):
         return request.getfixturevalue(f"shared_{entry['kind']}s")
     fixtures = [request.getfixturevalue(name) for name in ("client", "hub", "token", "stored")]
@@ -315,6 +336,8 @@ def test_hostile_document(entry: dict, request: pytest.FixtureRequest):
     stage = _stage(entry, request)
     client, hub, token, stored = stage.client, stage.hub, stage.token, stage.stored
     officer = token("officer")
+    if "trust" in entry:
+        _trust(hub, entry["trust"])
     if "inactive" in entry:
         with unit_of_work(hub.sessions) as session:
             session.execute(update(Unit).where(Unit.code.in_(entry["inactive"])).values(active=False))
