@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from conftest import submit
+from conftest import example, multipart, submit
 from loopback import Answer
 
 from hub.clock import now
@@ -118,3 +118,42 @@ def test_a_flaky_unit_system_answers_each_task_exactly_once(
     assert (
         retried > 2
     )  # with 60 % failures, two tasks taking exactly two attempts is unlikely: the seed fixes it
+
+
+def _bare_receipt() -> bytes:
+    """The CONTROLLED receipt as a unit's system answers in the push response: with no attachment."""
+    document = example("receipt-controlled.xml")
+    start, end = (
+        document.index(b"  <Attachments>"),
+        document.index(b"</Attachments>\n") + len(b"</Attachments>\n"),
+    )
+    return document[:start] + document[end:]
+
+
+def test_a_unit_that_answers_twice_has_its_receipt_applied_once(
+    client, token, switch, endpoint, worker, monkeypatch
+):
+    """The unit's system answers the push with its receipt too slowly, is pushed the same task again and
+    answers again, then also posts the receipt through the API: one receipt, the task answered once."""
+    monkeypatch.setenv("HUB_TEST_PUSH_SECRET", "s")
+    receipt = _bare_receipt()
+    xml = {"status": 200, "body": receipt, "content_type": "application/xml"}
+    endpoint.answer(Answer(delay_s=1.5, **xml), Answer(delay_s=0.2, **xml))  # slow, then slow but in time
+    switch("housing-fund", {**PUSH, "url": endpoint.url, "timeout_s": 1})
+    officer, unit = token("officer"), token("staff-housing-fund")
+    task_id = submit(client, officer, "request-freeze.xml")["tasks"][0]["id"]
+    worker.run_deliveries()
+    assert [o for o, _ in attempts(client, officer, task_id)] == ["retry", "served"]
+    assert [r.headers["X-Hub-Task-Id"] for r in endpoint.received] == [str(task_id)] * 2
+
+    again = client.post(f"/api/v1/tasks/{task_id}/receipts", files=multipart(receipt), headers=unit)
+    assert again.status_code == 200, again.text  # the same ReceiptNo and bytes: the first answer again
+    other = client.post(
+        f"/api/v1/tasks/{task_id}/receipts",
+        files=multipart(receipt.replace("王五".encode(), "王六".encode())),
+        headers=unit,
+    )
+    assert other.status_code == 409 and other.json()["error"]["code"] == "receipt_no_conflict"
+    receipts = client.get(f"/api/v1/tasks/{task_id}/receipts", headers=officer).json()
+    assert [r["receipt_no"] for r in receipts] == ["HF-2026-8891"]
+    assert client.get(f"/api/v1/tasks/{task_id}", headers=officer).json()["status"] == "completed"
