@@ -1,7 +1,5 @@
-"""The append-only audit log: each event carries the hash of the one before it."""
+"""The append-only audit log: each event carries the hash of the one before it (the formula: hub/chain.py)."""
 
-import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -9,31 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.chain import GENESIS, canonical, event_hash
 from hub.clock import now
 from hub.models import AuditEvent, AuditHead
-
-GENESIS = "0" * 64
-
-
-def canonical(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def event_hash(
-    prev_hash: str, *, seq: int, at: str, actor: str, kind: str, entity: str, entity_id: str, data: str
-) -> str:
-    body = canonical(
-        {
-            "seq": seq,
-            "at": at,
-            "actor": actor,
-            "kind": kind,
-            "entity": entity,
-            "entity_id": entity_id,
-            "data": data,
-        }
-    )
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
 def _digest(event: AuditEvent, prev_hash: str) -> str:

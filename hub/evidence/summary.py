@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hub.models import Control, Court, FoundAsset, Receipt, Request, Task
-from hub.standard.labels import label_of
+from hub.standard.labels import CONTROL_STATES, STATUS_NAMES, label_of
 from hub.standard.notice import chinese_date, chinese_instant, chinese_money
-from hub.web.templating import CONTROL_STATES, STATUS_NAMES
 
 NUMERALS = "一二三四五六七八九十"
 

@@ -23,12 +23,13 @@ from typing import Any
 
 from cryptography import x509
 
+from hub import chain
+from hub.chain import EVENT_FIELDS
 from hub.evidence import layout
 from hub.standard.signatures import fingerprint, load_certificate
 from hub.standard.xml import DocumentError, parse
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
-EVENT_FIELDS = ("seq", "at", "actor", "kind", "entity", "entity_id", "data")
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,8 @@ class _Failed(Exception):
 
 
 def event_hash(event: dict[str, Any]) -> str:
-    """hub.audit.event_hash, repeated so that this check needs no database code (tests/evidence holds them equal):
-    sha256 of the previous hash, a newline, and the event's canonical JSON."""
-    body = json.dumps(
-        {name: event[name] for name in EVENT_FIELDS},
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256(f"{event['prev_hash']}\n{body}".encode()).hexdigest()
+    """The hash an exported event must carry, from its own fields and prev_hash."""
+    return chain.event_hash(event["prev_hash"], **{name: event[name] for name in EVENT_FIELDS})
 
 
 class _Archive:

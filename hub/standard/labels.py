@@ -129,3 +129,37 @@ def label_of(code_list: str, value: str) -> str:
         return label(enum(value))
     except ValueError:
         return value
+
+
+# The hub's own states and channels (not code lists of the standard), one name each on every page,
+# e-mail and evidence summary.
+STATUS_NAMES = {
+    "created": "待送达",
+    "served": "已送达",
+    "acknowledged": "已签收",
+    "completed": "已办结",
+    "objected": "已提出异议",
+    "cancelled": "已撤回",
+    "open": "办理中",
+    "done": "已完成",
+}
+CONTROL_STATES = {
+    "ACTIVE": "生效中",
+    "WAITLISTED": "轮候中",
+    "RELEASED": "已解除",
+    "EXPIRED": "已到期",
+    "LAPSED": "已失效",
+}
+CHANNEL_NAMES = {
+    "inbox": "平台待办箱",
+    "http-push": "接口推送",
+    "email": "电子邮件",
+    "folder": "文件交换目录",
+}
+DELIVERY_STATES = {
+    "failed": "送达失败",
+    "waiting": "等待送达",
+    "running": "正在送达",
+    "served": "已送达",
+    "cancelled": "已取消",
+}

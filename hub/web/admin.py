@@ -28,10 +28,11 @@ from hub.delivery.service import list_deliveries, serve_again, visible_delivery
 from hub.deps import HubDep, SessionDep
 from hub.errors import Forbidden, HubError, Invalid
 from hub.models import Court, Unit
+from hub.standard.labels import CHANNEL_NAMES, DELIVERY_STATES
 from hub.standard.signatures import fingerprint, load_certificate
 from hub.web.deps import FormDep, WebUserDep
 from hub.web.session import SignedIn
-from hub.web.templating import CHANNEL_NAMES, DELIVERY_STATES, page
+from hub.web.templating import page
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
