@@ -4,6 +4,7 @@ import hashlib
 import os
 import uuid
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import quote
 
 from fastapi.responses import Response
@@ -19,13 +20,26 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class BlobStore:
-    """Files under root/ab/cd/abcd..., each with a row in `blobs`.
+class FileStore(Protocol):
+    """Where the bytes of blobs live, by sha256: one folder every hub process shares (FolderStore), and
+    later an object store. Rows, locks and transactions stay with BlobStore."""
 
-    A new blob's row is inserted before its file is written, in the caller's transaction: a second
-    transaction storing the same new content waits on that row, so a rollback that removes the file
-    (before releasing its locks) can never remove a file that another transaction has committed.
-    """
+    def write(self, sha256: str, data: bytes) -> None:
+        """Keep `data` whole or not at all, and durably before returning (the caller commits next)."""
+
+    def read(self, sha256: str) -> bytes: ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def remove(self, sha256: str) -> None:
+        """Forget the bytes (a rolled-back transaction's new blob); nothing if they are not there."""
+
+    def check(self) -> str | None:
+        """None when the store takes writes now, else why not (for /readyz)."""
+
+
+class FolderStore:
+    """Files under root/ab/cd/abcd...: on one machine, or on a volume every hub process mounts."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -33,31 +47,10 @@ class BlobStore:
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, session: Session, data: bytes) -> str:
-        digest = sha256_hex(data)
-        dialect = session.get_bind().dialect.name
-        values = {"sha256": digest, "size": len(data), "created_at": now()}
-        if dialect == "postgresql":
-            statement = postgresql.insert(Blob).values(values).on_conflict_do_nothing()
-        else:
-            statement = sqlite.insert(Blob).values(values).on_conflict_do_nothing()
-        # RETURNING says whether this transaction created the row (psycopg's rowcount does not)
-        created = session.execute(statement.returning(Blob.sha256)).scalar_one_or_none() is not None
-        target = self.path(digest)
-        if created:
-            self._write(target, data)
-            on_rollback(session, lambda: target.unlink(missing_ok=True))
-        elif not target.exists():  # a row whose file was lost: write it back
-            self._write(target, data)
-        return digest
-
-    def read(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
-
-    @staticmethod
-    def _write(target: Path, data: bytes) -> None:
-        """Write whole or not at all (a temporary file renamed), and durably: the file, its name, and the
-        names of the folders made for it are on disk before the transaction that lists it commits."""
+    def write(self, sha256: str, data: bytes) -> None:
+        """A temporary file renamed, and fsynced: the file, its name, and the names of the folders made
+        for it are on disk before the transaction that lists it commits."""
+        target = self.path(sha256)
         made = [d for d in reversed(target.parents[:3]) if not d.exists()]  # root, root/ab, root/ab/cd
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
@@ -69,6 +62,25 @@ class BlobStore:
         for folder in (target.parent, *(d.parent for d in made)):
             _fsync_folder(folder)
 
+    def read(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
+    def remove(self, sha256: str) -> None:
+        self.path(sha256).unlink(missing_ok=True)
+
+    def check(self) -> str | None:
+        probe = self.root / f".ready-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            return f"cannot write to {self.root}: {exc.strerror or exc}"
+        return None
+
 
 def _fsync_folder(path: Path) -> None:
     folder = os.open(path, os.O_RDONLY)
@@ -76,6 +88,38 @@ def _fsync_folder(path: Path) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+class BlobStore:
+    """Every document and file, each with a row in `blobs` and its bytes in a FileStore.
+
+    A new blob's row is inserted before its bytes are written, in the caller's transaction: a second
+    transaction storing the same new content waits on that row, so a rollback that removes the bytes
+    (before releasing its locks) can never remove bytes that another transaction has committed.
+    """
+
+    def __init__(self, files: FileStore) -> None:
+        self.files = files
+
+    def put(self, session: Session, data: bytes) -> str:
+        digest = sha256_hex(data)
+        dialect = session.get_bind().dialect.name
+        values = {"sha256": digest, "size": len(data), "created_at": now()}
+        if dialect == "postgresql":
+            statement = postgresql.insert(Blob).values(values).on_conflict_do_nothing()
+        else:
+            statement = sqlite.insert(Blob).values(values).on_conflict_do_nothing()
+        # RETURNING says whether this transaction created the row (psycopg's rowcount does not)
+        created = session.execute(statement.returning(Blob.sha256)).scalar_one_or_none() is not None
+        if created:
+            self.files.write(digest, data)
+            on_rollback(session, lambda: self.files.remove(digest))
+        elif not self.files.exists(digest):  # a row whose bytes were lost: write them back
+            self.files.write(digest, data)
+        return digest
+
+    def read(self, sha256: str) -> bytes:
+        return self.files.read(sha256)
 
 
 def blob_response(blobs: BlobStore, sha256: str, media_type: str, *, filename: str | None = None) -> Response:

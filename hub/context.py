@@ -7,7 +7,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.blobs import BlobStore
+from hub.blobs import BlobStore, FolderStore
 from hub.config import Settings
 from hub.db import make_engine, make_sessionmaker
 from hub.keys import Identity, hub_identity
@@ -31,4 +31,4 @@ class Hub:
     def from_settings(cls, settings: Settings) -> "Hub":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.database_url)
-        return cls(settings, engine, make_sessionmaker(engine), BlobStore(settings.blob_dir))
+        return cls(settings, engine, make_sessionmaker(engine), BlobStore(FolderStore(settings.blob_dir)))

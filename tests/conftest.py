@@ -212,7 +212,7 @@ def stored_counter(hub: Hub):
                 table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
                 for table in EXCHANGE_TABLES
             }
-        root = hub.blobs.root
+        root = hub.blobs.files.root
         rows["blob_files"] = sum(1 for p in root.rglob("*") if p.is_file()) if root.exists() else 0
         return rows
 

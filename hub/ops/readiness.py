@@ -5,11 +5,8 @@ sending requests, so a hub whose database is down, not yet migrated, or whose do
 read-only is taken out of rotation instead of failing every submission.
 """
 
-import os
-import secrets
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, column, inspect, select, table
@@ -51,7 +48,7 @@ def schema_heads() -> frozenset[str]:
 def check(hub: Hub) -> Readiness:
     """Run the three checks; a check that cannot run because the database is down says so."""
     database, schema = _database_and_schema(hub.engine)
-    return Readiness({"database": database, "schema": schema, "blobs": _blobs_writable(hub.blobs.root)})
+    return Readiness({"database": database, "schema": schema, "blobs": hub.blobs.files.check() or OK})
 
 
 def _database_and_schema(engine: Engine) -> tuple[str, str]:
@@ -79,18 +76,6 @@ def _revisions(connection: Connection) -> frozenset[str]:
         return frozenset()
     version = table("alembic_version", column("version_num"))
     return frozenset(connection.execute(select(version.c.version_num)).scalars())
-
-
-def _blobs_writable(root: Path) -> str:
-    """Write and remove a probe file in the blob folder (made if missing, as the store would make it)."""
-    probe = root / f".ready-{os.getpid()}-{secrets.token_hex(4)}"
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        return f"cannot write to {root}: {exc.strerror or exc}"
-    return OK
 
 
 def _said(exc: Exception) -> str:

@@ -196,7 +196,7 @@ def test_a_case_is_one_courts_and_must_exist(hub, client, token, other_officer, 
 
 def test_a_damaged_store_is_not_signed_as_evidence(hub, client, token, identity, tmp_path):
     submit(client, token("officer"), "request-query.xml")
-    notice = hub.blobs.path(hashlib.sha256(example_file("notice.pdf")).hexdigest())
+    notice = hub.blobs.files.path(hashlib.sha256(example_file("notice.pdf")).hexdigest())
     notice.write_bytes(notice.read_bytes() + b"\n")
     target = tmp_path / "case.zip"
     refused = invoke(hub.settings, "evidence", "export", CASE, str(target), signing=identity)

@@ -59,7 +59,7 @@ def test_a_migrated_hub_with_a_writable_store_is_ready_without_signing_in(client
 
 
 def test_not_ready_when_the_blob_folder_cannot_be_written(hub, client):
-    root = hub.blobs.root
+    root = hub.blobs.files.root
     shutil.rmtree(root, ignore_errors=True)
     root.write_bytes(b"")  # a file where the folder should be: as a volume mounted wrong (tests run as root)
     response = client.get("/readyz")

@@ -348,12 +348,12 @@ def check_blobs(hub, seed: str) -> None:
             referred |= set(session.execute(select(column)).scalars())
     assert referred <= set(sizes), f"documents refer to blobs without a row {seed}"
     for digest, size in sizes.items():
-        path = hub.blobs.path(digest)
+        path = hub.blobs.files.path(digest)
         assert path.is_file(), f"blob {digest} has a row but no file {seed}"
         data = path.read_bytes()
         assert (len(data), sha256(data)) == (size, digest), f"blob {digest} is not whole {seed}"
     # what killed transactions left: files without a row, and unfinished writes (harmless, only space)
-    left = [p for p in hub.blobs.root.rglob("*") if p.is_file() and p.name not in sizes]
+    left = [p for p in hub.blobs.files.root.rglob("*") if p.is_file() and p.name not in sizes]
     unfinished = sum(p.name.startswith(".") for p in left)
     print(
         f"blob store: {len(sizes)} blobs, {len(left) - unfinished} files without a row, {unfinished} unfinished"

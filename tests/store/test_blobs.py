@@ -38,11 +38,11 @@ def test_put_stores_the_bytes_under_their_sha256(hub):
     digest = put(hub, data)
 
     assert digest == hashlib.sha256(data).hexdigest()
-    path = hub.blobs.path(digest)
+    path = hub.blobs.files.path(digest)
     assert path == hub.settings.data_dir / "blobs" / digest[:2] / digest[2:4] / digest
     assert path.read_bytes() == data
     assert hub.blobs.read(digest) == data
-    assert files_in(hub.blobs.root) == [path]
+    assert files_in(hub.blobs.files.root) == [path]
     assert rows(hub) == {digest: len(data)}
 
 
@@ -54,7 +54,7 @@ def test_the_same_bytes_twice_keep_one_file_and_one_row(hub):
         assert hub.blobs.put(session, data) == hub.blobs.put(session, data) == first
 
     assert second == first
-    assert files_in(hub.blobs.root) == [hub.blobs.path(first)]
+    assert files_in(hub.blobs.files.root) == [hub.blobs.files.path(first)]
     assert rows(hub) == {first: len(data)}
 
 
@@ -63,11 +63,11 @@ def test_a_failed_transaction_leaves_neither_row_nor_file(hub):
     digest = hashlib.sha256(data).hexdigest()
     with pytest.raises(Boom), unit_of_work(hub.sessions) as session:
         hub.blobs.put(session, data)
-        assert hub.blobs.path(digest).read_bytes() == data  # written inside the transaction
+        assert hub.blobs.files.path(digest).read_bytes() == data  # written inside the transaction
         raise Boom
 
-    assert not hub.blobs.path(digest).exists()
-    assert files_in(hub.blobs.root) == []
+    assert not hub.blobs.files.path(digest).exists()
+    assert files_in(hub.blobs.files.root) == []
     assert rows(hub) == {}
 
 
@@ -80,15 +80,15 @@ def test_a_failed_transaction_keeps_a_blob_stored_before(hub):
         raise Boom
 
     assert hub.blobs.read(kept) == old
-    assert not hub.blobs.path(added).exists()
-    assert files_in(hub.blobs.root) == [hub.blobs.path(kept)]
+    assert not hub.blobs.files.path(added).exists()
+    assert files_in(hub.blobs.files.root) == [hub.blobs.files.path(kept)]
     assert rows(hub) == {kept: len(old)}
 
 
 def test_a_lost_file_is_written_back_when_its_bytes_come_again(hub):
     data = b"a notice whose file was lost"
     digest = put(hub, data)
-    hub.blobs.path(digest).unlink()
+    hub.blobs.files.path(digest).unlink()
     assert put(hub, data) == digest
     assert hub.blobs.read(digest) == data
     assert rows(hub) == {digest: len(data)}
@@ -96,7 +96,7 @@ def test_a_lost_file_is_written_back_when_its_bytes_come_again(hub):
 
 def test_a_refused_request_leaves_no_file(client, token, stored, hub):
     before = stored()
-    files_before = files_in(hub.blobs.root)
+    files_before = files_in(hub.blobs.files.root)
     # A renewal of a control the hub does not know: refused after its files were checked.
     refused = client.post(
         "/api/v1/requests",
@@ -106,7 +106,7 @@ def test_a_refused_request_leaves_no_file(client, token, stored, hub):
     assert refused.status_code == 422, refused.text
     assert "AT-2026-000123" in refused.json()["error"]["message"]
     assert stored() == before
-    assert files_in(hub.blobs.root) == files_before
+    assert files_in(hub.blobs.files.root) == files_before
 
 
 def test_two_requests_share_one_notice(client, token, stored, hub):
@@ -127,7 +127,7 @@ def test_two_requests_share_one_notice(client, token, stored, hub):
     after = stored()
     # The second request adds its own XML only: its notice is the one already stored.
     assert (after["blobs"], after["blob_files"]) == (after_first["blobs"] + 1, after_first["blob_files"] + 1)
-    assert [p for p in files_in(hub.blobs.root) if p.name == notice] == [hub.blobs.path(notice)]
+    assert [p for p in files_in(hub.blobs.files.root) if p.name == notice] == [hub.blobs.files.path(notice)]
     with unit_of_work(hub.sessions) as session:
         listed = session.execute(select(RequestFile).where(RequestFile.filename == "notice.pdf")).scalars()
         assert sorted((f.request_id, f.sha256) for f in listed) == [
@@ -176,6 +176,6 @@ def test_two_racing_documents_with_one_request_no_leave_only_the_winners_files(h
 
     with unit_of_work(hub.sessions) as session:
         [kept] = session.execute(select(Request)).scalars().all()
-    assert {p.name for p in files_in(hub.blobs.root)} == set(rows(hub))
+    assert {p.name for p in files_in(hub.blobs.files.root)} == set(rows(hub))
     assert hub.blobs.read(kept.document_sha256) in versions
     assert len(rows(hub)) == 3  # the winner's XML, the ruling and the notice
