@@ -39,3 +39,9 @@ screenshots: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+# The benchmark (bench/README.md): every figure in one table, written to bench/RESULTS.md; not part of
+# `make test`. Uses PostgreSQL too when one answers (HUB_TEST_PG_URL). Quicker: make bench BENCH_ARGS=--quick
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
