@@ -26,11 +26,20 @@ def _digest(event: AuditEvent, prev_hash: str) -> str:
     )
 
 
+HEAD_LOCKED = "hub.audit_head"  # session.info: (the transaction that locked the head row, the row)
+
+
 def record(
     session: Session, *, actor: str, kind: str, entity: str, entity_id: object, data: dict[str, Any]
 ) -> AuditEvent:
-    """Append one event in the caller's transaction. Appends are serialised by the head row's lock."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    """Append one event in the caller's transaction. Appends are serialised by the head row's lock, taken
+    once per transaction (a request records two or more events)."""
+    transaction = session.get_transaction()
+    head = session.info.get(HEAD_LOCKED)
+    if head is None or head[0] is not transaction:
+        row = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+        head = session.info[HEAD_LOCKED] = (transaction, row)
+    head = head[1]
     event = AuditEvent(
         seq=head.seq + 1,
         at=now(),

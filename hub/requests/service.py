@@ -52,6 +52,9 @@ def _problem(pos, message: str) -> Problem:
     return Problem(pos.line, pos.path, message)
 
 
+MAX_LISTED_TARGETS = 1000
+
+
 def _resolve_targets(session: Session, request: AssistanceRequest) -> tuple[list[Unit], list[Problem]]:
     action, where = request.action, request.pos["Targets"]
     if request.all_capable:
@@ -65,9 +68,11 @@ def _resolve_targets(session: Session, request: AssistanceRequest) -> tuple[list
         if not units:
             return [], [_problem(where, f"no active unit performs {action}")]
         return units, []
-    # the whole directory (dozens to a few thousand rows), not an IN list: a hostile request can name more
-    # codes than PostgreSQL takes bind parameters (65,535)
-    found = {u.code: u for u in session.execute(select(Unit)).scalars()}
+    codes = set(request.targets)
+    # a hostile request can name more codes than PostgreSQL takes bind parameters (65,535): then the
+    # whole directory is read instead (dozens to a few thousand rows; each row costs JSON decoding)
+    query = select(Unit).where(Unit.code.in_(codes)) if len(codes) <= MAX_LISTED_TARGETS else select(Unit)
+    found = {u.code: u for u in session.execute(query).scalars()}
     problems, units = [], []
     for code in request.targets:
         unit = found.get(code)
