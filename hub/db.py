@@ -1,5 +1,6 @@
 """Engine, sessions and the unit of work: a request, its tasks, events and files land together or not at all."""
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -8,6 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 ROLLBACK_HOOKS = "hub.before_rollback"
+HOLDS_WRITER = "hub.holds_sqlite_writer"  # on a pooled connection's info: it holds this process's writer lock
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -28,9 +30,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        # SQLite lets one writer in at a time; its busy handler makes the others sleep and retry (up to
+        # 100 ms a try), so under load a transaction could wait long after the lock was free. Within one
+        # process the writers queue on this lock instead and go in the moment it is released. Another
+        # process still meets SQLite's own lock and busy handler.
+        writer = threading.Lock()
+
+        def release(info: dict) -> None:  # only by the connection that holds it, once
+            if info.pop(HOLDS_WRITER, False):
+                writer.release()
+
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if not writer.acquire(timeout=30):
+                raise TimeoutError("waited 30 s for this process's other SQLite transactions to end")
+            connection.info[HOLDS_WRITER] = True
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                release(connection.info)
+                raise
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _on_end(connection: Any) -> None:
+            release(connection.info)
+
+        # a connection reset, invalidated or closed mid-transaction never commits nor rolls back
+        @event.listens_for(engine.pool, "reset")
+        @event.listens_for(engine.pool, "invalidate")
+        @event.listens_for(engine.pool, "close")
+        def _on_lost(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+            release(record.info)
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
