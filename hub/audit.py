@@ -30,10 +30,18 @@ HEAD_LOCKED = "hub.audit_head"  # session.info: (the transaction that locked the
 
 
 def record(
-    session: Session, *, actor: str, kind: str, entity: str, entity_id: object, data: dict[str, Any]
+    session: Session,
+    *,
+    actor: str,
+    kind: str,
+    entity: str,
+    entity_id: object,
+    data: dict[str, Any],
+    flush: bool = True,
 ) -> AuditEvent:
     """Append one event in the caller's transaction. Appends are serialised by the head row's lock, taken
-    once per transaction (a request records two or more events)."""
+    once per transaction (a request records two or more events). flush=False leaves the flush to the
+    caller, who must flush before any savepoint: one rolled back would take the event with it."""
     transaction = session.get_transaction()
     head = session.info.get(HEAD_LOCKED)
     if head is None or head[0] is not transaction:
@@ -53,7 +61,8 @@ def record(
     event.hash = _digest(event, head.hash)
     session.add(event)
     head.seq, head.hash = event.seq, event.hash
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 

@@ -123,8 +123,12 @@ def enqueue(
     calendar: WorkCalendar,
     position: int = 0,
     requested_by: str = "hub",
+    flush: bool = True,
 ) -> QueuedDelivery:
-    """Queue `task` on the unit's channel number `position`; an immediate channel serves it at once."""
+    """Queue `task` on the unit's channel number `position`; an immediate channel serves it at once.
+
+    flush=False: the caller flushes once for all it queues (a request to 28 inbox units: one flush, not
+    three per task, which halves the time of the fan-out)."""
     channel = channels_of(unit)[position]
     at = now()
     delivery = QueuedDelivery(
@@ -139,8 +143,10 @@ def enqueue(
         created_at=at,
     )
     session.add(delivery)
-    session.flush()
-    if adapter_class(delivery.kind).immediate:
+    immediate = adapter_class(delivery.kind).immediate
+    if not immediate or flush:
+        session.flush()
+    if immediate:
         delivery.status, delivery.claimed_by = "running", "hub"
         outcome = serve_through(channel, delivery_for(task, unit=unit, blobs=blobs), settings=settings)
         settle(
@@ -154,6 +160,7 @@ def enqueue(
             settings=settings,
             blobs=blobs,
             calendar=calendar,
+            flush=flush,
         )
     return delivery
 
@@ -215,13 +222,14 @@ def settle(
     settings: Settings,
     blobs: BlobStore,
     calendar: WorkCalendar,
+    flush: bool = True,
 ) -> DeliveryAttempt:
-    """Record one attempt of a running delivery claimed by `worker` and act on its outcome. Flushes."""
+    """Record one attempt of a running delivery claimed by `worker` and act on its outcome. Flushes, unless
+    flush=False says the caller will."""
     finished = now()
     delivery.attempts += 1
     error = None if isinstance(outcome, Served) else outcome.error
     attempt = DeliveryAttempt(
-        delivery_id=delivery.id,
         number=delivery.attempts,
         worker=worker,
         started_at=started,
@@ -230,6 +238,10 @@ def settle(
         error=error,
         note=outcome.note if isinstance(outcome, Served) else None,
     )
+    if delivery.id is None:  # queued in this flush-less batch: linked through the relationship
+        delivery.attempt_log.append(attempt)
+    else:
+        attempt.delivery_id = delivery.id
     session.add(attempt)
     delivery.claimed_by, delivery.lease_until, delivery.last_error = None, None, error
     if isinstance(outcome, Served):
@@ -266,7 +278,8 @@ def settle(
             calendar=calendar,
             at=finished,
         )
-    session.flush()
+    if flush:
+        session.flush()
     return attempt
 
 

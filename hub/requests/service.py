@@ -313,7 +313,7 @@ def submit_request(
     session.add_all(tasks)
     session.flush()
     for task, unit in zip(tasks, units, strict=True):
-        enqueue(session, task=task, unit=unit, settings=settings, blobs=blobs, calendar=calendar)
+        enqueue(session, task=task, unit=unit, settings=settings, blobs=blobs, calendar=calendar, flush=False)
     session.flush()
     return request, True
 

@@ -16,7 +16,8 @@ CLOSED_STATES = ("completed", "objected", "cancelled")
 
 
 def serve_task(session: Session, *, task: Task, calendar: WorkCalendar, channel: str, at: datetime) -> None:
-    """Mark `task` served through `channel` at `at`: its clock starts, the due instant follows the calendar."""
+    """Mark `task` served through `channel` at `at`: its clock starts, the due instant follows the calendar.
+    Its audit event is flushed by the caller (settle)."""
     due = calendar.due(at, task.limit_days)
     task.status, task.served_at, task.due_at, task.due_provisional = "served", at, due.at, due.provisional
     record(
@@ -31,6 +32,7 @@ def serve_task(session: Session, *, task: Task, calendar: WorkCalendar, channel:
             "due_at": due.at.isoformat(),
             "provisional": due.provisional,
         },
+        flush=False,
     )
 
 
