@@ -12,7 +12,7 @@ from hub.clock import now
 from hub.models import AuditEvent, AuditHead
 
 
-def _digest(event: AuditEvent, prev_hash: str) -> str:
+def digest_of(event: AuditEvent, prev_hash: str) -> str:
     """The hash an event must carry after `prev_hash`, from its stored fields."""
     return event_hash(
         prev_hash,
@@ -58,7 +58,7 @@ def record(
         data=canonical(data),
         prev_hash=head.hash,
     )
-    event.hash = _digest(event, head.hash)
+    event.hash = digest_of(event, head.hash)
     session.add(event)
     head.seq, head.hash = event.seq, event.hash
     if flush:
@@ -88,7 +88,7 @@ def verify(session: Session) -> Verdict:
             return Verdict(False, count, event.seq, f"event {expected_seq} is missing")
         if event.prev_hash != prev:
             return Verdict(False, count, event.seq, "its prev_hash does not match the event before it")
-        digest = _digest(event, prev)
+        digest = digest_of(event, prev)
         if digest != event.hash:
             return Verdict(False, count, event.seq, "its content does not match its hash")
         prev, expected_seq, count = event.hash, expected_seq + 1, count + 1

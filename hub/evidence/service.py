@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from hub.audit import event_hash, record
+from hub.audit import digest_of, record
 from hub.clock import SHANGHAI, now
 from hub.context import Hub
 from hub.db import unit_of_work
@@ -128,16 +128,7 @@ def _events(session: Session, *, court: Court, requests: list[Request], head_seq
     numbers = set(case_numbers(requests[0].case_no))
     chosen = [e for e in events if e.kind != EXPORTED or json.loads(e.data).get("case_no") in numbers]
     for event in chosen:
-        digest = event_hash(
-            event.prev_hash,
-            seq=event.seq,
-            at=event.at.isoformat(),
-            actor=event.actor,
-            kind=event.kind,
-            entity=event.entity,
-            entity_id=event.entity_id,
-            data=event.data,
-        )
+        digest = digest_of(event, event.prev_hash)
         if digest != event.hash:
             raise StoreDamaged(
                 f"audit event {event.seq} does not match its hash: the chain is broken (hub audit verify)"
