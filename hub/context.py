@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.blobs import BlobStore, FolderStore
 from hub.config import Settings
-from hub.db import make_engine, make_sessionmaker
+from hub.db import make_engine, make_readers, make_sessionmaker
 from hub.keys import Identity, hub_identity
 
 
@@ -21,6 +21,11 @@ class Hub:
     blobs: BlobStore
     # Called after a commit that queued deliveries; the worker of this process sets it (hub/delivery/worker.py).
     wake: Callable[[], None] = field(default=lambda: None)
+
+    @cached_property
+    def readers(self) -> sessionmaker[Session]:
+        """Sessions for transactions that only read (hub.db.make_readers), on the same engine."""
+        return make_readers(self.engine)
 
     @cached_property
     def identity(self) -> Identity | None:

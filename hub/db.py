@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 ROLLBACK_HOOKS = "hub.before_rollback"
 HOLDS_WRITER = "hub.holds_sqlite_writer"  # on a pooled connection's info: it holds this process's writer lock
+QUERY_ONLY = "hub.sqlite_query_only"  # on a pooled connection's info: PRAGMA query_only is on
+READ_ONLY = "hub_read_only"  # an execution option: the transaction only reads (make_readers)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -42,6 +44,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
+            read_only = bool(connection.get_execution_options().get(READ_ONLY))
+            if connection.info.get(QUERY_ONLY, False) != read_only:  # set when the connection changes sides
+                connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+                connection.info[QUERY_ONLY] = read_only
+            if read_only:
+                connection.exec_driver_sql("BEGIN")  # deferred: a snapshot to read, no lock to queue for
+                return
             if not writer.acquire(timeout=30):
                 raise TimeoutError("waited 30 s for this process's other SQLite transactions to end")
             connection.info[HOLDS_WRITER] = True
@@ -58,17 +67,44 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         # a connection reset, invalidated or closed mid-transaction never commits nor rolls back
         @event.listens_for(engine.pool, "reset")
+        def _on_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+            release(record.info)
+
         @event.listens_for(engine.pool, "invalidate")
+        def _on_invalidate(_dbapi_connection: Any, record: Any, _exception: Any) -> None:
+            release(record.info)
+
         @event.listens_for(engine.pool, "close")
-        def _on_lost(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        def _on_close(_dbapi_connection: Any, record: Any) -> None:
             release(record.info)
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin_pg(connection: Any) -> None:
+        # psycopg begins the transaction at the first statement, READ ONLY while this is set
+        dbapi_connection = connection.connection.dbapi_connection
+        read_only = bool(connection.get_execution_options().get(READ_ONLY))
+        if dbapi_connection.read_only != read_only:
+            dbapi_connection.read_only = read_only
+
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def make_readers(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for transactions that only read (the caller's token, a right to answer a task).
+
+    On SQLite they begin DEFERRED: they neither take this process's writer lock nor SQLite's, so they do
+    not queue behind the writers, and read a consistent snapshot (WAL). A write in one fails there. On
+    PostgreSQL they are ordinary transactions."""
+    return sessionmaker(
+        engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, autoflush=False
+    )
 
 
 def on_rollback(session: Session, hook: Callable[[], None]) -> None:
@@ -77,6 +113,13 @@ def on_rollback(session: Session, hook: Callable[[], None]) -> None:
     The blob store uses it to remove files written by a transaction that does not commit.
     """
     session.info.setdefault(ROLLBACK_HOOKS, []).append(hook)
+
+
+@contextmanager
+def reading(readers: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only transaction of `readers` (make_readers), ended by a rollback: it has nothing to commit."""
+    with readers() as session:
+        yield session
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 
 from hub.auth.service import Principal, principal, user_for_token
 from hub.context import Hub
-from hub.db import unit_of_work
+from hub.db import reading, unit_of_work
 from hub.errors import Invalid, TooLarge, Unauthorized, UnsupportedMedia
 from hub.requests.service import Submission
 from hub.standard.xml import Problem
@@ -37,10 +37,10 @@ _bearer = HTTPBearer(auto_error=False)
 def get_principal(
     hub: HubDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    """The caller, looked up in a short transaction of its own, before any body is read."""
+    """The caller, looked up in a short read-only transaction of its own, before any body is read."""
     if credentials is None:
         raise Unauthorized("Send a bearer token: Authorization: Bearer <token> (hub token issue USERNAME).")
-    with unit_of_work(hub.sessions) as session:
+    with reading(hub.readers) as session:
         user = user_for_token(session, credentials.credentials)
         if user is None:
             raise Unauthorized("The bearer token is unknown or revoked.")

@@ -17,7 +17,9 @@ _HOLIDAY_ZH = {h.value: h.chinese for h in chinese_calendar.Holiday}
 
 
 def load_calendar(session: Session) -> WorkCalendar:
-    overrides = {row.day: row.working for row in session.execute(select(CalendarDay)).scalars()}
+    overrides = {
+        day: working for day, working in session.execute(select(CalendarDay.day, CalendarDay.working))
+    }
     years = session.execute(select(CalendarYear.year)).scalars().all()
     return WorkCalendar(overrides=overrides, official_years=years)
 

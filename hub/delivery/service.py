@@ -16,6 +16,7 @@ task id and RequestNo are sent.
 
 import random
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +42,7 @@ from hub.clock import now
 from hub.config import Settings
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.keys import Identity
-from hub.models import DeliveryAttempt, QueuedDelivery, Task, Unit
+from hub.models import DeliveryAttempt, QueuedDelivery, Request, Task, Unit
 from hub.standard.signatures import sign_document
 from hub.tasks.service import OPEN_STATES, serve_task, visible_task
 
@@ -85,8 +86,13 @@ def delivery_for(task: Task, *, unit: Unit, blobs: BlobStore, signer: Identity |
         request_no=request.request_no,
         action=request.action,
         document=document,
-        files=_Files(blobs, {f.filename: f.sha256 for f in request.files}),  # type: ignore[arg-type]
+        files=request_files(blobs, request),
     )
+
+
+def request_files(blobs: BlobStore, request: Request) -> dict[str, bytes]:
+    """The request's files by name, each read from the blob store only when an adapter asks for it."""
+    return _Files(blobs, {f.filename: f.sha256 for f in request.files})  # type: ignore[return-value]
 
 
 def make_adapter(channel: dict[str, Any], *, settings: Settings) -> Adapter:
@@ -124,11 +130,13 @@ def enqueue(
     position: int = 0,
     requested_by: str = "hub",
     flush: bool = True,
+    content: Delivery | None = None,
 ) -> QueuedDelivery:
     """Queue `task` on the unit's channel number `position`; an immediate channel serves it at once.
 
     flush=False: the caller flushes once for all it queues (a request to 28 inbox units: one flush, not
-    three per task, which halves the time of the fan-out)."""
+    three per task, which halves the time of the fan-out). `content`: the request's Delivery when the
+    caller has it at hand (its task and unit are filled in here), instead of reading it back."""
     channel = channels_of(unit)[position]
     at = now()
     delivery = QueuedDelivery(
@@ -148,7 +156,11 @@ def enqueue(
         session.flush()
     if immediate:
         delivery.status, delivery.claimed_by = "running", "hub"
-        outcome = serve_through(channel, delivery_for(task, unit=unit, blobs=blobs), settings=settings)
+        if content is None:
+            content = delivery_for(task, unit=unit, blobs=blobs)
+        else:
+            content = replace(content, task_id=task.id, unit_code=unit.code, unit_name=unit.name)
+        outcome = serve_through(channel, content, settings=settings)
         settle(
             session,
             delivery=delivery,

@@ -25,7 +25,7 @@ from prometheus_client.registry import Collector
 
 from hub.clock import now
 from hub.context import Hub
-from hub.db import unit_of_work
+from hub.db import reading
 from hub.ops.figures import Figures, read_figures
 from hub.ops.logs import SERVING, Serving
 
@@ -132,7 +132,7 @@ class DomainCollector(Collector):
         up = GaugeMetricFamily("hub_figures_up", "1 when the domain figures were read from the database.")
         took = GaugeMetricFamily("hub_figures_read_seconds", "How long reading the domain figures took.")
         try:
-            with unit_of_work(self.hub.sessions) as session:
+            with reading(self.hub.readers) as session:  # no writer waits for these counts
                 figures = read_figures(session, at=now())
         except Exception as exc:  # the database is down: say so, and the rest of /metrics still answers
             log.warning("the domain figures could not be read: %s", exc)

@@ -8,13 +8,14 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from adapters.base import Delivery
 from hub.audit import record
 from hub.auth.service import Principal
 from hub.blobs import BlobStore, sha256_hex
 from hub.calendar.service import load_calendar
 from hub.clock import now, today_shanghai
 from hub.config import Settings
-from hub.delivery.service import enqueue
+from hub.delivery.service import enqueue, request_files
 from hub.directory.service import unit_limit, verify_sender
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.models import (
@@ -248,6 +249,15 @@ def submit_request(
         submitted_by=principal.user_id,
         document_sha256=digest,
         signed_by=signed_by,
+        # built with their request, so that the answer and the deliveries read them without a query
+        files=[
+            RequestFile(type=ref.type, filename=ref.filename, sha256=ref.sha256) for ref in document.documents
+        ],
+        items=[
+            _item(position, item, control)
+            for position, (item, control) in enumerate(zip(document.items, originals, strict=True), start=1)
+        ],
+        tasks=[],
     )
     try:
         with session.begin_nested():  # a concurrent twin may have taken the RequestNo meanwhile
@@ -260,29 +270,6 @@ def submit_request(
         raise Conflict(
             f"RequestNo {document.request_no} was just used for another document.", code="request_no_conflict"
         ) from None
-    session.add_all(
-        RequestFile(request_id=request.id, type=ref.type, filename=ref.filename, sha256=ref.sha256)
-        for ref in document.documents
-    )
-    for position, (item, control) in enumerate(zip(document.items, originals, strict=True), start=1):
-        session.add(
-            Item(
-                request_id=request.id,
-                position=position,
-                asset_class=str(item.asset_class),
-                asset_id=item.asset_id,
-                description=item.description,
-                amount=item.amount.amount if item.amount else None,
-                currency=item.amount.currency if item.amount else None,
-                period_start=item.period.start if item.period else None,
-                period_end=item.period.end if item.period else None,
-                flexible_custodian=item.flexible_custodian,
-                flexible_use=item.flexible_use,
-                original_request_no=item.original.request_no if item.original else None,
-                original_registration_no=item.original.registration_no if item.original else None,
-                original_control_id=control.id if control else None,
-            )
-        )
     record(
         session,
         actor=principal.actor,
@@ -298,11 +285,12 @@ def submit_request(
             "files": {r.filename: r.sha256 for r in document.documents},
             "units": [u.code for u in units],
         },
+        flush=False,  # with the tasks
     )
     calendar = load_calendar(session)
     tasks = [
         Task(
-            request_id=request.id,
+            request=request,
             unit_code=unit.code,
             status="created",
             limit_days=unit_limit(unit, document.action),
@@ -312,10 +300,47 @@ def submit_request(
     ]
     session.add_all(tasks)
     session.flush()
+    content = Delivery(
+        task_id=0,  # enqueue fills in the task and unit
+        unit_code="",
+        unit_name="",
+        court_code=request.court_code,
+        request_no=request.request_no,
+        action=request.action,
+        document=submission.document,
+        files=request_files(blobs, request),
+    )
     for task, unit in zip(tasks, units, strict=True):
-        enqueue(session, task=task, unit=unit, settings=settings, blobs=blobs, calendar=calendar, flush=False)
+        enqueue(
+            session,
+            task=task,
+            unit=unit,
+            settings=settings,
+            blobs=blobs,
+            calendar=calendar,
+            flush=False,
+            content=content,
+        )
     session.flush()
     return request, True
+
+
+def _item(position: int, item: RequestItem, control: Control | None) -> Item:
+    return Item(
+        position=position,
+        asset_class=str(item.asset_class),
+        asset_id=item.asset_id,
+        description=item.description,
+        amount=item.amount.amount if item.amount else None,
+        currency=item.amount.currency if item.amount else None,
+        period_start=item.period.start if item.period else None,
+        period_end=item.period.end if item.period else None,
+        flexible_custodian=item.flexible_custodian,
+        flexible_use=item.flexible_use,
+        original_request_no=item.original.request_no if item.original else None,
+        original_registration_no=item.original.registration_no if item.original else None,
+        original_control_id=control.id if control else None,
+    )
 
 
 def cancel_request(session: Session, *, principal: Principal, request: Request, reason: str) -> list[Task]:

@@ -8,7 +8,7 @@ from hub.auth.service import Principal
 from hub.blobs import blob_response
 from hub.clock import now
 from hub.controls.schemas import ControlOut
-from hub.db import unit_of_work
+from hub.db import reading
 from hub.deps import HubDep, PrincipalDep, SessionDep, SubmissionDep
 from hub.errors import Forbidden, NotFound
 from hub.models import FoundAsset, Receipt, Task
@@ -124,12 +124,12 @@ class ReceiptOut(BaseModel):
 
 
 def answering_unit(task_id: int, hub: HubDep, principal: PrincipalDep) -> Principal:
-    """The caller if it may answer the task: its unit's staff or system. Checked in a short transaction of
-    its own before the body is read, so that no one learns how a document would be judged for a task
-    that is not theirs."""
+    """The caller if it may answer the task: its unit's staff or system. Checked in a short read-only
+    transaction of its own before the body is read, so that no one learns how a document would be judged
+    for a task that is not theirs."""
     if not principal.is_unit:
         raise Forbidden("Only a member unit's staff or system can post receipts.")
-    with unit_of_work(hub.sessions) as session:
+    with reading(hub.readers) as session:
         visible_task(session, principal=principal, task_id=task_id)
     return principal
 
