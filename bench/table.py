@@ -195,7 +195,7 @@ def caption(results: dict, elapsed: float) -> str:
         f"{load.warmup} unmeasured; figure 2: one connection, {load.fanout:,} calls of each kind. "
         f"Hub: `hub serve --no-worker` on a fresh database; floor: bench/floor.py on a fresh one-table "
         f"database of the same kind; both served by uvicorn.run as `hub serve` does; two processes: two "
-        f"ports, the client's connections spread over them (hub serve has no --workers). Server CPU per "
+        f"ports, the client's connections spread over them (as `hub serve --workers 2` runs, but split evenly). Server CPU per "
         f"call: the server processes' user+system time over the load (PostgreSQL's own not included). "
         f"Tick and statistics: SQLite, median of {config.repeat}. Whole run: {elapsed / 60:.1f} min."
     )

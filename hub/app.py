@@ -45,3 +45,12 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
     ops.install(app)
 
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one of `hub serve --workers N`'s processes, from the environment's settings."""
+    from hub.ops import logs
+
+    settings = get_settings()
+    logs.configure(json_lines=settings.log_json)
+    return create_app(settings)

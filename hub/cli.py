@@ -64,8 +64,16 @@ def serve(
     with_worker: Annotated[
         bool, typer.Option("--worker/--no-worker", help="Run the delivery worker in this process too.")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes sharing HOST:PORT (PostgreSQL only). The delivery worker, unless "
+            "--no-worker, runs once, in the process that starts them.",
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the API (and, later, the web pages) on HOST:PORT, with the worker unless --no-worker."""
+    """Serve the API and the web pages on HOST:PORT, with the delivery worker unless --no-worker."""
     import uvicorn
 
     from hub.app import create_app
@@ -75,14 +83,24 @@ def serve(
     settings = get_settings()
     logs.configure(json_lines=settings.log_json)
     settings.check_secret()
+    if workers > 1 and not settings.database_url.startswith("postgresql"):
+        raise typer.BadParameter(
+            f"{workers} processes need PostgreSQL (HUB_DATABASE_URL=postgresql+psycopg://...): SQLite takes "
+            "one writer at a time, and a second process would only wait for it.",
+            param_hint="--workers",
+        )
     hub = Hub.from_settings(settings)
     _sync_directory(hub)
     background = Worker(hub)
     if with_worker:
         background.start()
+    # log_config=None: uvicorn's loggers, its access log included, go through the handler set above
+    options = {"host": host, "port": port, "log_level": "info", "log_config": None}
     try:
-        # log_config=None: uvicorn's loggers, its access log included, go through the handler set above
-        uvicorn.run(create_app(settings, hub), host=host, port=port, log_level="info", log_config=None)
+        if workers == 1:
+            uvicorn.run(create_app(settings, hub), **options)
+        else:  # each process builds its own app; a task they queue is served at the worker's next tick
+            uvicorn.run("hub.app:served_app", factory=True, workers=workers, **options)
     finally:
         background.stop()
 
