@@ -17,7 +17,7 @@ from hub.requests.service import Submission
 from hub.standard.xml import Problem
 
 
-def get_hub(request: Request) -> Hub:
+async def get_hub(request: Request) -> Hub:  # async: no I/O, no thread to hop to
     return request.app.state.hub
 
 

@@ -25,7 +25,7 @@ the same body; the same RequestNo with other content: 409. Every refusal leaves 
 """
 
 
-def court_reader(principal: PrincipalDep) -> Principal:
+async def court_reader(principal: PrincipalDep) -> Principal:  # async: no I/O, no thread to hop to
     """Requests are the courts': their officers and supervisors (and administrators) read them."""
     if principal.role != "admin" and not principal.is_court:
         raise Forbidden(
@@ -35,16 +35,20 @@ def court_reader(principal: PrincipalDep) -> Principal:
     return principal
 
 
-def officer(principal: PrincipalDep) -> Principal:
-    """An enforcement officer of a court, checked before the body is read."""
+def officer_of_a_court(principal: Principal) -> Principal:
     if principal.role != "officer" or not principal.is_court:
         raise Forbidden("Only an enforcement officer of a court can submit or withdraw requests.")
     return principal
 
 
+async def officer(principal: PrincipalDep) -> Principal:  # async: no I/O, no thread to hop to
+    """An enforcement officer of a court, checked before the body is read."""
+    return officer_of_a_court(principal)
+
+
 def request_to_cancel(request_id: int, session: SessionDep, principal: PrincipalDep) -> Request:
     """The request an officer of its court withdraws: rights first, so that the body is judged only then."""
-    return visible_request(session, principal=officer(principal), request_id=request_id)
+    return visible_request(session, principal=officer_of_a_court(principal), request_id=request_id)
 
 
 CourtReaderDep = Annotated[Principal, Depends(court_reader)]
