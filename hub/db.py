@@ -100,8 +100,8 @@ def make_readers(engine: Engine) -> sessionmaker[Session]:
     """Sessions for transactions that only read (the caller's token, a right to answer a task).
 
     On SQLite they begin DEFERRED: they neither take this process's writer lock nor SQLite's, so they do
-    not queue behind the writers, and read a consistent snapshot (WAL). A write in one fails there. On
-    PostgreSQL they are ordinary transactions."""
+    not queue behind the writers, and read a consistent snapshot (WAL). A write in one fails, on SQLite
+    (PRAGMA query_only) and on PostgreSQL (a READ ONLY transaction) alike."""
     return sessionmaker(
         engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, autoflush=False
     )
