@@ -107,6 +107,20 @@ def make_readers(engine: Engine) -> sessionmaker[Session]:
     )
 
 
+def flush_unique(session: Session) -> None:
+    """Flush rows whose unique number a concurrent transaction may have taken meanwhile (a RequestNo, a
+    ReceiptNo): IntegrityError if it did, with the transaction still usable for a look at the twin.
+
+    PostgreSQL needs a savepoint for that. SQLite does not, and is spared its cost: BEGIN IMMEDIATE
+    (make_engine) lets no other writer in after the transaction's first statement, so the caller's
+    lookup before the flush has already seen any twin."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.flush()
+        return
+    with session.begin_nested():
+        session.flush()
+
+
 def on_rollback(session: Session, hook: Callable[[], None]) -> None:
     """Run `hook` if this session's transaction is rolled back, before the rollback releases its locks.
 

@@ -12,6 +12,7 @@ from hub.auth.service import Principal
 from hub.blobs import BlobStore, sha256_hex
 from hub.clock import now
 from hub.config import Settings
+from hub.db import flush_unique
 from hub.directory.service import verify_sender
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.models import AuditEvent, Blob, Control, FoundAsset, Item, Receipt, ReceiptFile, Task, Unit
@@ -219,10 +220,9 @@ def submit_receipt(
         document_sha256=digest,
         signed_by=signed_by,
     )
+    session.add(receipt)
     try:
-        with session.begin_nested():  # the same ReceiptNo sent for another task at the same moment
-            session.add(receipt)
-            session.flush()
+        flush_unique(session)  # the same ReceiptNo sent for another task at the same moment
     except IntegrityError:
         raise Conflict(
             f"ReceiptNo {document.receipt_no} was just used by unit {task.unit_code}.",

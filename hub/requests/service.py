@@ -15,6 +15,7 @@ from hub.blobs import BlobStore, sha256_hex
 from hub.calendar.service import load_calendar
 from hub.clock import now, today_shanghai
 from hub.config import Settings
+from hub.db import flush_unique
 from hub.delivery.service import enqueue, request_files
 from hub.directory.service import unit_limit, verify_sender
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
@@ -259,10 +260,20 @@ def submit_request(
         ],
         tasks=[],
     )
+    tasks = [
+        Task(
+            request=request,
+            unit_code=unit.code,
+            status="created",
+            limit_days=unit_limit(unit, document.action),
+            created_at=received,
+        )
+        for unit in units
+    ]
+    session.add(request)
+    session.add_all(tasks)
     try:
-        with session.begin_nested():  # a concurrent twin may have taken the RequestNo meanwhile
-            session.add(request)
-            session.flush()
+        flush_unique(session)  # a concurrent twin may have taken the RequestNo meanwhile
     except IntegrityError:
         twin = find_request(session, court_code=document.court_code, request_no=document.request_no)
         if twin is not None and twin.document_sha256 == digest:
@@ -285,21 +296,9 @@ def submit_request(
             "files": {r.filename: r.sha256 for r in document.documents},
             "units": [u.code for u in units],
         },
-        flush=False,  # with the tasks
+        flush=False,  # with the deliveries
     )
     calendar = load_calendar(session)
-    tasks = [
-        Task(
-            request=request,
-            unit_code=unit.code,
-            status="created",
-            limit_days=unit_limit(unit, document.action),
-            created_at=received,
-        )
-        for unit in units
-    ]
-    session.add_all(tasks)
-    session.flush()
     content = Delivery(
         task_id=0,  # enqueue fills in the task and unit
         unit_code="",
