@@ -12,6 +12,7 @@ import pytest
 from conftest import example, multipart
 from sqlalchemy import func, select, text
 
+from hub.auth.service import unit_system_user
 from hub.db import make_engine, make_sessionmaker, unit_of_work
 from hub.directory.loader import BUNDLED_DIRECTORY
 from hub.models import AuditEvent, CalendarDay, User
@@ -219,6 +220,29 @@ def test_token_issue_unknown_user(run_hub):
     assert result.returncode == 1
     assert result.stdout == ""
     assert "nobody" in result.stderr
+
+
+def test_token_issue_is_audited_and_refused_as_on_the_administrators_page(run_hub, db):
+    issued = run_hub("token", "issue", "staff-vehicles", "--label", "registry front-end")
+    assert issued.returncode == 0, issued.stderr
+    with unit_of_work(db) as session:
+        event = session.execute(select(AuditEvent).where(AuditEvent.kind == "token.issued")).scalar_one()
+        system = unit_system_user(session, unit_code="vehicles", unit_name="车辆登记")
+        inactive = session.execute(select(User).where(User.username == "supervisor")).scalar_one()
+        inactive.active = False
+    assert (event.actor, json.loads(event.data)) == (
+        "cli",
+        {"username": "staff-vehicles", "label": "registry front-end"},
+    )
+
+    for username, reason in ((system.username, "system account"), ("supervisor", "not active")):
+        refused = run_hub("token", "issue", username)
+        assert refused.returncode == 1 and refused.stdout == ""
+        assert username in refused.stderr and reason in refused.stderr
+    with unit_of_work(db) as session:
+        assert (
+            session.execute(select(func.count()).where(AuditEvent.kind == "token.issued")).scalar_one() == 1
+        )
 
 
 # --- hub units
