@@ -107,17 +107,21 @@ def make_readers(engine: Engine) -> sessionmaker[Session]:
     )
 
 
-def flush_unique(session: Session) -> None:
-    """Flush rows whose unique number a concurrent transaction may have taken meanwhile (a RequestNo, a
-    ReceiptNo): IntegrityError if it did, with the transaction still usable for a look at the twin.
+def flush_unique(session: Session, *rows: object) -> None:
+    """Add and flush `rows`, one of which carries a unique number that a concurrent transaction may have
+    taken meanwhile (a RequestNo, a ReceiptNo): IntegrityError if it did.
 
-    PostgreSQL needs a savepoint for that. SQLite does not, and is spared its cost: BEGIN IMMEDIATE
-    (make_engine) lets no other writer in after the transaction's first statement, so the caller's
-    lookup before the flush has already seen any twin."""
+    On PostgreSQL they go in a savepoint, so that the transaction stays usable for a look at the twin;
+    they are added inside it, as begin_nested first flushes whatever is pending, outside the savepoint.
+    SQLite needs no savepoint and is spared its cost: BEGIN IMMEDIATE (make_engine) lets no other writer
+    in after the transaction's first statement, so the caller's lookup before the flush has already
+    seen any twin (an IntegrityError there would leave the session to be rolled back)."""
     if session.get_bind().dialect.name == "sqlite":
+        session.add_all(rows)
         session.flush()
         return
     with session.begin_nested():
+        session.add_all(rows)
         session.flush()
 
 

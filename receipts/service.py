@@ -220,9 +220,8 @@ def submit_receipt(
         document_sha256=digest,
         signed_by=signed_by,
     )
-    session.add(receipt)
     try:
-        flush_unique(session)  # the same ReceiptNo sent for another task at the same moment
+        flush_unique(session, receipt)  # the same ReceiptNo sent for another task at the same moment
     except IntegrityError:
         raise Conflict(
             f"ReceiptNo {document.receipt_no} was just used by unit {task.unit_code}.",

@@ -270,10 +270,8 @@ def submit_request(
         )
         for unit in units
     ]
-    session.add(request)
-    session.add_all(tasks)
     try:
-        flush_unique(session)  # a concurrent twin may have taken the RequestNo meanwhile
+        flush_unique(session, request, *tasks)  # a concurrent twin may have taken the RequestNo meanwhile
     except IntegrityError:
         twin = find_request(session, court_code=document.court_code, request_no=document.request_no)
         if twin is not None and twin.document_sha256 == digest:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hub.auth.service import principal, user_by_name
 from hub.db import unit_of_work
+from hub.errors import Conflict
 from hub.models import Blob, Request, RequestFile
 from hub.requests.service import Submission, submit_request
 
@@ -164,7 +165,7 @@ def test_two_racing_documents_with_one_request_no_leave_only_the_winners_files(h
                     submission=Submission(data, dict(files)),
                 )
             outcomes.append("stored")
-        except Exception as exc:  # the loser's refusal, whatever its kind
+        except Exception as exc:  # the loser's refusal: a conflict, never an error of the hub
             outcomes.append(exc)
 
     threads = [threading.Thread(target=send, args=(v,)) for v in versions]
@@ -173,6 +174,8 @@ def test_two_racing_documents_with_one_request_no_leave_only_the_winners_files(h
     for thread in threads:
         thread.join(timeout=60)
     assert outcomes.count("stored") == 1, outcomes
+    [refused] = [o for o in outcomes if o != "stored"]
+    assert isinstance(refused, Conflict) and refused.code == "request_no_conflict", repr(refused)
 
     with unit_of_work(hub.sessions) as session:
         [kept] = session.execute(select(Request)).scalars().all()
