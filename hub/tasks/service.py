@@ -82,18 +82,23 @@ def unit_tasks(
     session: Session, *, principal: Principal, unit_code: str, status: str | None, limit: int, offset: int
 ) -> tuple[list[Task], int]:
     """A unit's inbox, soonest due first. Only the unit's own staff (and administrators) may read it."""
+    query = _unit_task_query(principal=principal, unit_code=unit_code, status=status)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    tasks = session.execute(query.order_by(Task.due_at, Task.id).limit(limit).offset(offset)).scalars().all()
+    return list(tasks), total
+
+
+def _unit_task_query(*, principal: Principal, unit_code: str, status: str | None) -> Select[tuple[Task]]:
+    """The unit's tasks, for its own staff and administrators only. status: "open", "closed", one task
+    status, or None for all."""
     if principal.role != "admin" and not (principal.is_unit and principal.unit_code == unit_code):
         raise Forbidden(f"Only the staff of unit {unit_code} can read its tasks.")
     query = select(Task).where(Task.unit_code == unit_code)
     if status == "open":
-        query = query.where(Task.status.in_(OPEN_STATES))
-    elif status == "closed":
-        query = query.where(Task.status.in_(CLOSED_STATES))
-    elif status:
-        query = query.where(Task.status == status)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    tasks = session.execute(query.order_by(Task.due_at, Task.id).limit(limit).offset(offset)).scalars().all()
-    return list(tasks), total
+        return query.where(Task.status.in_(OPEN_STATES))
+    if status == "closed":
+        return query.where(Task.status.in_(CLOSED_STATES))
+    return query.where(Task.status == status) if status else query
 
 
 def answer_objection(
@@ -130,13 +135,7 @@ def unit_inbox(
 ) -> tuple[list[Task], int]:
     """A unit's inbox as its staff read it: open tasks first, then soonest due (tasks without a due
     time last), with their requests loaded. status: "open", "closed" or None for all."""
-    if principal.role != "admin" and not (principal.is_unit and principal.unit_code == unit_code):
-        raise Forbidden(f"Only the staff of unit {unit_code} can read its tasks.")
-    query = select(Task).where(Task.unit_code == unit_code)
-    if status == "open":
-        query = query.where(Task.status.in_(OPEN_STATES))
-    elif status == "closed":
-        query = query.where(Task.status.in_(CLOSED_STATES))
+    query = _unit_task_query(principal=principal, unit_code=unit_code, status=status)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     order = (case((Task.status.in_(OPEN_STATES), 0), else_=1), Task.due_at.is_(None), Task.due_at, Task.id)
     tasks = session.execute(
