@@ -16,7 +16,6 @@ task id and RequestNo are sent.
 
 import random
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +41,7 @@ from hub.clock import now
 from hub.config import Settings
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.keys import Identity
-from hub.models import DeliveryAttempt, QueuedDelivery, Request, Task, Unit
+from hub.models import DeliveryAttempt, QueuedDelivery, Task, Unit
 from hub.standard.signatures import sign_document
 from hub.tasks.service import OPEN_STATES, serve_task, visible_task
 
@@ -71,11 +70,15 @@ def channels_of(unit: Unit) -> list[dict[str, Any]]:
     return [unit.channel, *unit.fallback]
 
 
-def delivery_for(task: Task, *, unit: Unit, blobs: BlobStore, signer: Identity | None = None) -> Delivery:
+def delivery_for(
+    task: Task, *, unit: Unit, blobs: BlobStore, signer: Identity | None = None, document: bytes | None = None
+) -> Delivery:
     """What the adapter gets: the request as received, signed by the hub when it has an identity and the court
-    did not sign (a unit can then check that the task came from the hub)."""
+    did not sign (a unit can then check that the task came from the hub). `document`: the request's bytes
+    as received, when the caller has them at hand, instead of reading them back from the store."""
     request = task.request
-    document = blobs.read(request.document_sha256)
+    if document is None:
+        document = blobs.read(request.document_sha256)
     if signer is not None and request.signed_by is None:
         document = sign_document(document, key=signer.key, cert_pem=signer.cert_pem)
     return Delivery(
@@ -86,13 +89,8 @@ def delivery_for(task: Task, *, unit: Unit, blobs: BlobStore, signer: Identity |
         request_no=request.request_no,
         action=request.action,
         document=document,
-        files=request_files(blobs, request),
+        files=_Files(blobs, {f.filename: f.sha256 for f in request.files}),  # type: ignore[arg-type]
     )
-
-
-def request_files(blobs: BlobStore, request: Request) -> dict[str, bytes]:
-    """The request's files by name, each read from the blob store only when an adapter asks for it."""
-    return _Files(blobs, {f.filename: f.sha256 for f in request.files})  # type: ignore[return-value]
 
 
 def make_adapter(channel: dict[str, Any], *, settings: Settings) -> Adapter:
@@ -130,13 +128,13 @@ def enqueue(
     position: int = 0,
     requested_by: str = "hub",
     flush: bool = True,
-    content: Delivery | None = None,
+    document: bytes | None = None,
 ) -> QueuedDelivery:
     """Queue `task` on the unit's channel number `position`; an immediate channel serves it at once.
 
     flush=False: the caller flushes once for all it queues (a request to 28 inbox units: one flush, not
-    three per task, which halves the time of the fan-out). `content`: the request's Delivery when the
-    caller has it at hand (its task and unit are filled in here), instead of reading it back."""
+    three per task, which halves the time of the fan-out). `document`: the request's bytes as received,
+    when the caller has them (delivery_for)."""
     channel = channels_of(unit)[position]
     at = now()
     delivery = QueuedDelivery(
@@ -156,10 +154,7 @@ def enqueue(
         session.flush()
     if immediate:
         delivery.status, delivery.claimed_by = "running", "hub"
-        if content is None:
-            content = delivery_for(task, unit=unit, blobs=blobs)
-        else:
-            content = replace(content, task_id=task.id, unit_code=unit.code, unit_name=unit.name)
+        content = delivery_for(task, unit=unit, blobs=blobs, document=document)
         outcome = serve_through(channel, content, settings=settings)
         settle(
             session,

@@ -8,7 +8,6 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from adapters.base import Delivery
 from hub.audit import record
 from hub.auth.service import Principal
 from hub.blobs import BlobStore, sha256_hex
@@ -16,7 +15,7 @@ from hub.calendar.service import load_calendar
 from hub.clock import now, today_shanghai
 from hub.config import Settings
 from hub.db import flush_unique
-from hub.delivery.service import enqueue, request_files
+from hub.delivery.service import enqueue
 from hub.directory.service import unit_limit, verify_sender
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.models import (
@@ -297,16 +296,6 @@ def submit_request(
         flush=False,  # with the deliveries
     )
     calendar = load_calendar(session)
-    content = Delivery(
-        task_id=0,  # enqueue fills in the task and unit
-        unit_code="",
-        unit_name="",
-        court_code=request.court_code,
-        request_no=request.request_no,
-        action=request.action,
-        document=submission.document,
-        files=request_files(blobs, request),
-    )
     for task, unit in zip(tasks, units, strict=True):
         enqueue(
             session,
@@ -316,7 +305,7 @@ def submit_request(
             blobs=blobs,
             calendar=calendar,
             flush=False,
-            content=content,
+            document=submission.document,  # as stored: not read back for the inbox
         )
     session.flush()
     return request, True
