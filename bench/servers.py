@@ -24,11 +24,13 @@ def free_port() -> int:
 
 
 class Server:
-    """`args` + `--port N` as a process, its output in `log`; start() returns when /healthz answers 200."""
+    """`args` + `--port N` as a process, its output in `log` (appended across starts); start() returns when
+    /healthz answers 200, and can be called again after kill() or stop(), on the same port. The tests use
+    it too (tests/live.py)."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.args, self.env, self.log = args, env, log
-        self.port = free_port()
+    def __init__(self, args: list, env: dict[str, str], log: Path, port: int | None = None) -> None:
+        self.args, self.env, self.log = [*map(str, args)], env, log
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -55,6 +57,12 @@ class Server:
                 raise RuntimeError(f"{self.args[:3]} did not answer /healthz in {timeout} s:\n{self.tail()}")
             time.sleep(0.05)
 
+    def kill(self) -> None:
+        """SIGKILL: the process ends at once, as in a power cut of the host or the OOM killer."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
     def stop(self) -> None:
         """SIGTERM and wait (SIGKILL after 10 s)."""
         if self.process is None or self.process.poll() is not None:
@@ -63,8 +71,7 @@ class Server:
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+            self.kill()
 
     def cpu_seconds(self) -> float | None:
         """CPU time the process has used so far (user + system), where /proc tells it (Linux)."""

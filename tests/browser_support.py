@@ -37,7 +37,7 @@ def live_hub(database_url: str, tmp_path: Path) -> Iterator[str]:
         HUB_DEMO="1",
         HUB_SMTP_PORT="9",  # nothing listens: notices wait, nothing leaves the machine
     )
-    with serving([HUB, "serve", "--port"], env, tmp_path / "hub.log") as base:
+    with serving([HUB, "serve"], env, tmp_path / "hub.log") as base:
         yield base
 
 

@@ -2,15 +2,8 @@
 (the hub and the floor served as processes, the load generator, the tick, the statistics) and fills
 every row of its table with positive numbers. What the numbers are is the benchmark's business."""
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # bench/ is not installed: it is run from the checkout
-    sys.path.insert(0, str(ROOT))
-
-from bench.run import TINY, measure  # noqa: E402
-from bench.table import rows  # noqa: E402
+from bench.run import TINY, measure
+from bench.table import rows
 
 
 def test_the_tiniest_benchmark_fills_every_row(tmp_path):

@@ -36,10 +36,10 @@ def serving_processes(pid: int) -> set[int]:
 def test_workers_share_one_port_and_take_requests_together(database_url, settings, hub, token, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(HUB_DATABASE_URL=database_url, HUB_DATA_DIR=str(settings.data_dir), HUB_DEMO="1")
-    args = [HUB, "serve", "--workers", "2", "--no-worker", "--port"]
+    args = [HUB, "serve", "--workers", "2", "--no-worker"]
     if not database_url.startswith("postgresql"):
         refused = subprocess.run(
-            [*map(str, args), "8000"], env=env, capture_output=True, text=True, timeout=60
+            [*map(str, args), "--port", "8000"], env=env, capture_output=True, text=True, timeout=60
         )
         assert refused.returncode == 2
         assert "need PostgreSQL" in refused.stdout + refused.stderr

@@ -39,7 +39,7 @@ def test_every_line_is_a_json_object_with_the_request_fields(database_url, tmp_p
     officer, staff = token("officer"), token("staff-housing-fund")
     document = (EXAMPLES_DIR / "request-freeze.xml").read_bytes()
     env = hub_env(database_url, tmp_path / "data", HUB_LOG_JSON="1", HUB_TICK_S="0.5")
-    with serving([HUB, "serve", "--port"], env, log) as base:
+    with serving([HUB, "serve"], env, log) as base:
         sent = httpx.post(
             f"{base}/api/v1/requests", files=multipart(document, *listed_files(document)), headers=officer
         )
@@ -68,9 +68,7 @@ def test_every_line_is_a_json_object_with_the_request_fields(database_url, tmp_p
 
 def test_by_default_the_lines_are_for_people(database_url, tmp_path):
     log = tmp_path / "hub.log"
-    with serving(
-        [HUB, "serve", "--no-worker", "--port"], hub_env(database_url, tmp_path / "data"), log
-    ) as base:
+    with serving([HUB, "serve", "--no-worker"], hub_env(database_url, tmp_path / "data"), log) as base:
         assert httpx.get(f"{base}/readyz").status_code == 200
     text = log.read_text()
     assert " INFO uvicorn.access 127.0.0.1:" in text and '"GET /readyz HTTP/1.1" 200' in text

@@ -214,7 +214,7 @@ def test_acknowledged_work_survives_kills(database_url, settings, hub, token, sm
         HUB_TICK_S="0.2",
         HUB_SMTP_PORT=str(smtp.port),
     )
-    server = Server([HUB, "serve", "--port"], env, tmp_path / "hub.log")
+    server = Server([HUB, "serve"], env, tmp_path / "hub.log")
     server.start()
     ledger, stop = Ledger(), threading.Event()
     clients = [

@@ -32,7 +32,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def simulator(tmp_path: Path, code: str, *options: str) -> Iterator[str]:
-    args = [sys.executable, "-m", "hub.simulator", code, *options, "--port"]
+    args = [sys.executable, "-m", "hub.simulator", code, *options]
     return serving(args, _env(), tmp_path / f"simulator-{code}.log")
 
 
@@ -69,7 +69,7 @@ def served_hub(database_url: str, tmp_path: Path) -> Iterator[ServedHub]:
     env = _env(HUB_DATABASE_URL=database_url, HUB_DATA_DIR=str(tmp_path / "hub"), HUB_DEMO="1")
     subprocess.run([HUB, "db", "upgrade"], env=env, check=True, cwd=ROOT, capture_output=True)
     subprocess.run([HUB, "seed", "--demo"], env=env, check=True, cwd=ROOT, capture_output=True)
-    with serving([HUB, "serve", "--port"], env, tmp_path / "hub.log") as base:
+    with serving([HUB, "serve"], env, tmp_path / "hub.log") as base:
         yield ServedHub(base, env)
 
 
