@@ -28,27 +28,13 @@ from pathlib import Path
 from adapters.base import Adapter, Delivery, Dropped, Outcome, RetryLater, Served
 from hub.clock import now
 from hub.directory.loader import FolderChannel
+from hub.durable import fsync_folder, write_synced
 from hub.standard import NS
 from hub.standard.xml import DocumentError, parse
 
 log = logging.getLogger("hub.worker")
 TAKING, DONE, REJECTED = ".taking", "done", "rejected"
 STALE_S = 600
-
-
-def _write(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _sync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class FolderAdapter(Adapter):
@@ -72,13 +58,13 @@ class FolderAdapter(Adapter):
         partial = outbox / f".partial-{delivery.request_no}-{delivery.task_id}-{secrets.token_hex(4)}"
         try:
             partial.mkdir()
-            _write(partial / f"{delivery.request_no}.xml", delivery.document)
+            write_synced(partial / f"{delivery.request_no}.xml", delivery.document)
             for name in delivery.files:
-                _write(partial / name, delivery.files[name])
-            _write(partial / "task.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
-            _sync_dir(partial)
+                write_synced(partial / name, delivery.files[name])
+            write_synced(partial / "task.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
+            fsync_folder(partial)
             os.rename(partial, target)
-            _sync_dir(outbox)
+            fsync_folder(outbox)
         except OSError as exc:
             if partial.exists():
                 shutil.rmtree(partial, ignore_errors=True)

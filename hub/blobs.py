@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub.clock import now
 from hub.db import on_rollback
+from hub.durable import fsync_folder, write_synced
 from hub.models import Blob
 
 
@@ -54,13 +55,10 @@ class FolderStore:
         made = [d for d in reversed(target.parents[:3]) if not d.exists()]  # root, root/ab, root/ab/cd
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_synced(temporary, data)
         os.replace(temporary, target)
         for folder in (target.parent, *(d.parent for d in made)):
-            _fsync_folder(folder)
+            fsync_folder(folder)
 
     def read(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
@@ -80,14 +78,6 @@ class FolderStore:
         except OSError as exc:
             return f"cannot write to {self.root}: {exc.strerror or exc}"
         return None
-
-
-def _fsync_folder(path: Path) -> None:
-    folder = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 class BlobStore:
