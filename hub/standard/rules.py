@@ -12,7 +12,7 @@ from itertools import islice
 
 from lxml import etree
 
-from hub.standard import NS
+from hub.standard import DSIG_NS, NS
 from hub.standard.codes import (
     ALL_CAPABLE_ACTIONS,
     FINAL_OUTCOMES,
@@ -40,6 +40,7 @@ from hub.standard.documents import (
     read_receipt,
     read_request,
 )
+from hub.standard.filenames import filename_problem
 from hub.standard.ids import resident_id_problem, uscc_problem
 from hub.standard.xml import (
     DEFAULT_MAX_BYTES,
@@ -57,6 +58,13 @@ CONTROL_OUTCOMES = frozenset({Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITL
 MAX_QUEUE_POSITION = 2**31 - 1  # the XSD's positiveInteger is unbounded; the column is an INTEGER
 CURRENCIES = frozenset({"CNY"})  # STANDARD.md shows amounts in CNY (人民币) only
 INSTANTS = {"request": ("IssuedAt",), "receipt": ("HandledAt",)}
+SIGNATURE = f"{{{DSIG_NS}}}Signature"
+FILE_ELEMENTS = (f"{{{NS}}}Document", f"{{{NS}}}Attachment")
+# what an enveloped XML signature may hold: XMLDSig 1.0 and 1.1 (ECDSA key values), exclusive c14n's
+# InclusiveNamespaces
+SIGNATURE_NAMESPACES = frozenset(
+    {DSIG_NS, "http://www.w3.org/2009/xmldsig11#", "http://www.w3.org/2001/10/xml-exc-c14n#"}
+)
 
 
 def _at(pos: Pos, message: str) -> Problem:
@@ -131,11 +139,12 @@ def instant_problems(tree: etree._ElementTree, kind: str) -> list[Problem]:
 
 
 def _file_problems(files: list[FileRef], what: str) -> Iterator[Problem]:
+    """Names listed twice, in any case: a Windows folder holds one of Ruling.pdf and ruling.pdf."""
     seen: set[str] = set()
     for ref in files:
-        if ref.filename in seen:
+        if ref.filename.casefold() in seen:
             yield _at(ref.pos, f"the {what} file name {ref.filename} is listed twice")
-        seen.add(ref.filename)
+        seen.add(ref.filename.casefold())
 
 
 def attached_problems(refs: list[FileRef], files: dict[str, bytes], *, stored: set[str]) -> list[Problem]:
@@ -277,6 +286,51 @@ def _control_problems(receipt: AssistanceReceipt) -> Iterator[Problem]:
             yield _at(control.period.pos, "the period ends before it starts")
 
 
+def filename_problems(tree: etree._ElementTree) -> list[Problem]:
+    """Listed file names that some place the hub writes files to cannot hold, said before the schema's
+    pattern would say it less clearly."""
+    return _listed(
+        Problem(element.sourceline, element_path(element), why)
+        for element in tree.getroot().iter(*FILE_ELEMENTS)
+        if (why := filename_problem(element.get("filename", "x")))
+    )
+
+
+def signature_problems(tree: etree._ElementTree) -> list[Problem]:
+    """The XSD leaves room at a document's end for one element of the XML-signature namespace, processed
+    laxly: it must be a ds:Signature, and hold only what an enveloped signature holds (elements of the
+    signature namespaces, no ds:Object), so that no markup of another kind (a script) rides in it."""
+    return _listed(_signature_problems(tree.getroot()))
+
+
+def _signature_problems(root: etree._Element) -> Iterator[Problem]:
+    for element in root.iterchildren(f"{{{DSIG_NS}}}*"):
+        if element.tag != SIGNATURE:
+            yield Problem(
+                element.sourceline,
+                element_path(element),
+                f"only a ds:Signature may stand at the end of a document, not ds:{etree.QName(element).localname}",
+            )
+            continue
+        for inner in element.iterdescendants():
+            if not isinstance(inner.tag, str):
+                continue  # a comment or a processing instruction
+            name = etree.QName(inner)
+            if name.namespace not in SIGNATURE_NAMESPACES:
+                yield Problem(
+                    inner.sourceline,
+                    element_path(inner),
+                    f"a ds:Signature holds elements of the XML-signature namespaces only, not {name.localname} "
+                    f"in namespace {name.namespace or '(none)'}",
+                )
+            elif inner.tag == f"{{{DSIG_NS}}}Object":
+                yield Problem(
+                    inner.sourceline,
+                    element_path(inner),
+                    "the standard's signatures are enveloped: a ds:Signature holds no ds:Object",
+                )
+
+
 @dataclass(frozen=True)
 class Inspected:
     kind: str  # "request" | "receipt"
@@ -306,7 +360,12 @@ def inspect(
                 )
             ]
         )
-    if problems := validate_schema(tree) or instant_problems(tree, kind):
+    if problems := (
+        filename_problems(tree)
+        or validate_schema(tree)
+        or signature_problems(tree)
+        or instant_problems(tree, kind)
+    ):
         raise DocumentError(problems)
     if kind == "request":
         request = read_request(tree)
