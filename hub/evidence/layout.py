@@ -28,6 +28,15 @@ AUDIT_EVENTS, SUMMARY_TEXT = "audit", "summary"
 DOCUMENTS = (REQUEST, RECEIPT)  # each is linked to the audit event that recorded its sha256
 FILES = (REQUEST_FILE, RECEIPT_FILE)  # each is listed with its sha256 in the document it belongs to
 
+# What the offline check takes, at most. Until it is checked an archive is its sender's word, sizes included:
+# the check refuses a member whose declared size passes these, and counts what is inflated as it comes.
+MAX_MEMBERS = 100_000
+# A member read whole: the manifest, the signature, the certificate, the audit events, a document.
+MAX_READ_BYTES = 32 * 1024 * 1024
+# Any member, hashed in pieces (the hub takes files of 50 MiB by default), and all members together.
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024
+
 
 def request_dir(request_no: str) -> str:
     return f"requests/{request_no}"

@@ -17,6 +17,7 @@ import json
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,31 +59,72 @@ def event_hash(event: dict[str, Any]) -> str:
     return chain.event_hash(event["prev_hash"], **{name: event[name] for name in EVENT_FIELDS})
 
 
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
+
+
+def _size(n: int) -> str:
+    return f"{n} bytes ({n / (1024 * 1024):.1f} MiB)"
+
+
 class _Archive:
+    """The members of a ZIP, each read at most once past its declared size, within layout's bounds."""
+
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.zip = archive
         self.names: set[str] = set()
-        for info in archive.infolist():
+        infos = archive.infolist()
+        if len(infos) > layout.MAX_MEMBERS:
+            raise _Failed(
+                "", f"has {len(infos)} members, more than the {layout.MAX_MEMBERS} an archive may hold"
+            )
+        total = 0
+        for info in infos:
             if info.filename in self.names:
                 raise _Failed(info.filename, "is in the archive twice")
             self.names.add(info.filename)
+            if info.file_size > layout.MAX_MEMBER_BYTES:
+                raise _Failed(
+                    info.filename,
+                    f"declares {_size(info.file_size)}, more than the {_size(layout.MAX_MEMBER_BYTES)} "
+                    "a member may hold: not read",
+                )
+            total += info.file_size
+        if total > layout.MAX_TOTAL_BYTES:
+            raise _Failed(
+                "",
+                f"declares {_size(total)} in all, more than the {_size(layout.MAX_TOTAL_BYTES)} checked: not read",
+            )
 
-    def read(self, name: str) -> bytes:
-        try:
-            return self.zip.read(name)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
-            raise _Failed(name, f"cannot be read from the archive ({e})") from None
+    def declared_size(self, name: str) -> int:
+        return self.zip.getinfo(name).file_size
 
-    def digest(self, name: str) -> tuple[int, str]:
-        """(size, sha256) of a member, read in pieces."""
-        digest, size = hashlib.sha256(), 0
+    def pieces(self, name: str, limit: int) -> Iterator[bytes]:
+        """The inflated bytes of a member in pieces of 1 MiB at most; _Failed once more than `limit` come out."""
+        if self.declared_size(name) > limit:
+            raise _Failed(
+                name,
+                f"declares {_size(self.declared_size(name))}, more than the {_size(limit)} the check reads of it: not read",
+            )
+        size = 0
         try:
             with self.zip.open(name) as handle:
                 while piece := handle.read(1 << 20):
-                    digest.update(piece)
                     size += len(piece)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
+                    if size > limit:
+                        raise _Failed(name, f"inflates past the {_size(limit)} it declares: not read further")
+                    yield piece
+        except _UNREADABLE as e:
             raise _Failed(name, f"cannot be read from the archive ({e})") from None
+
+    def read(self, name: str) -> bytes:
+        return b"".join(self.pieces(name, layout.MAX_READ_BYTES))
+
+    def digest(self, name: str, limit: int) -> tuple[int, str]:
+        """(size, sha256) of a member, read in pieces: at most `limit` bytes."""
+        digest, size = hashlib.sha256(), 0
+        for piece in self.pieces(name, limit):
+            digest.update(piece)
+            size += len(piece)
         return size, digest.hexdigest()
 
 
@@ -164,7 +206,10 @@ def _members(archive: _Archive, manifest: dict[str, Any]) -> None:
         path = entry["path"]
         if path not in archive.names:
             raise _Failed(path, "is listed in the manifest but missing from the archive")
-        size, digest = archive.digest(path)
+        declared = archive.declared_size(path)
+        if declared != entry["size"]:
+            raise _Failed(path, f"is {declared} bytes, the manifest says {entry['size']}: it was changed")
+        size, digest = archive.digest(path, entry["size"])
         if size != entry["size"]:
             raise _Failed(path, f"is {size} bytes, the manifest says {entry['size']}: it was changed")
         if digest != entry["sha256"]:
@@ -212,6 +257,7 @@ def _audit(archive: _Archive, manifest: dict[str, Any]) -> dict[int, dict[str, A
 
 def _links(archive: _Archive, manifest: dict[str, Any], events: dict[int, dict[str, Any]]) -> None:
     """Each document is the one its audit event recorded; each file is listed by its document."""
+    listings: dict[str, set[tuple[str | None, str | None]]] = {}  # each document read and parsed once
     for entry in manifest["members"]:
         path, kind = entry["path"], entry.get("kind")
         if kind in layout.DOCUMENTS and "audit_seq" in entry:
@@ -228,16 +274,20 @@ def _links(archive: _Archive, manifest: dict[str, Any], events: dict[int, dict[s
             document = entry.get("document")
             if not isinstance(document, str) or document not in archive.names:
                 raise _Failed(path, f"the document that lists it, {document}, is not in the archive")
-            data = archive.read(document)
-            try:
-                tree = parse(data, max_bytes=len(data))
-            except DocumentError as e:
-                raise _Failed(document, f"is not well-formed XML ({e})") from None
-            name = path.rsplit("/", 1)[-1]
-            if not any(
-                el.get("filename") == name and el.get("sha256") == entry["sha256"] for el in tree.iter()
-            ):
+            if document not in listings:
+                listings[document] = _listing(archive, document)
+            if (path.rsplit("/", 1)[-1], entry["sha256"]) not in listings[document]:
                 raise _Failed(path, f"{document} does not list it with this sha256")
+
+
+def _listing(archive: _Archive, document: str) -> set[tuple[str | None, str | None]]:
+    """The (filename, sha256) pairs a document lists."""
+    data = archive.read(document)
+    try:
+        tree = parse(data, max_bytes=len(data))
+    except DocumentError as e:
+        raise _Failed(document, f"is not well-formed XML ({e})") from None
+    return {(el.get("filename"), el.get("sha256")) for el in tree.iter()}
 
 
 def verify_archive(
@@ -255,7 +305,7 @@ def verify_archive(
     except zipfile.BadZipFile as e:
         return Verdict(False, str(path), f"is not a ZIP archive ({e})")
     except _Failed as failed:
-        return Verdict(False, failed.member, failed.reason)
+        return Verdict(False, failed.member or str(path), failed.reason)
     court = manifest.get("court") or {}
     verdict = Verdict(
         True,
