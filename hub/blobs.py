@@ -3,18 +3,20 @@
 import hashlib
 import os
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub.clock import now
 from hub.db import on_rollback
 from hub.durable import fsync_folder, write_synced
-from hub.models import Blob
+from hub.models import Blob, BlobOwner
 
 
 def sha256_hex(data: bytes) -> str:
@@ -93,12 +95,8 @@ class BlobStore:
 
     def put(self, session: Session, data: bytes) -> str:
         digest = sha256_hex(data)
-        dialect = session.get_bind().dialect.name
         values = {"sha256": digest, "size": len(data), "created_at": now()}
-        if dialect == "postgresql":
-            statement = postgresql.insert(Blob).values(values).on_conflict_do_nothing()
-        else:
-            statement = sqlite.insert(Blob).values(values).on_conflict_do_nothing()
+        statement = _insert(session, Blob).values(values).on_conflict_do_nothing()
         # RETURNING says whether this transaction created the row (psycopg's rowcount does not)
         created = session.execute(statement.returning(Blob.sha256)).scalar_one_or_none() is not None
         if created:
@@ -110,6 +108,39 @@ class BlobStore:
 
     def read(self, sha256: str) -> bytes:
         return self.files.read(sha256)
+
+
+Owner = tuple[str, str]  # ("court", code) or ("unit", code): who sent a blob's bytes
+
+
+def owned(session: Session, *, owner: Owner, digests: Iterable[str]) -> set[str]:
+    """Those of `digests` whose bytes `owner` has sent: the only stored files its documents may list
+    without sending them again (another's hash names nothing to it, and tells it nothing)."""
+    wanted = set(digests)
+    if not wanted:
+        return set()
+    kind, code = owner
+    return set(
+        session.execute(
+            select(BlobOwner.sha256).where(
+                BlobOwner.owner_kind == kind, BlobOwner.owner_code == code, BlobOwner.sha256.in_(wanted)
+            )
+        ).scalars()
+    )
+
+
+def own(session: Session, *, owner: Owner, digests: Iterable[str]) -> None:
+    """Record that `owner` sent these stored blobs (in one statement; those it owns already are skipped)."""
+    kind, code = owner
+    rows = [{"sha256": d, "owner_kind": kind, "owner_code": code} for d in dict.fromkeys(digests)]
+    if rows:
+        session.execute(_insert(session, BlobOwner).values(rows).on_conflict_do_nothing())
+
+
+def _insert(session: Session, table: type[Blob] | type[BlobOwner]):
+    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def blob_response(blobs: BlobStore, sha256: str, media_type: str, *, filename: str | None = None) -> Response:

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from hub.audit import record
 from hub.auth.service import Principal
-from hub.blobs import BlobStore, sha256_hex
+from hub.blobs import BlobStore, own, owned, sha256_hex
 from hub.clock import now
 from hub.config import Settings
 from hub.db import flush_unique
 from hub.directory.service import verify_sender
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
-from hub.models import AuditEvent, Blob, Control, FoundAsset, Item, Receipt, ReceiptFile, Task, Unit
+from hub.models import AuditEvent, Control, FoundAsset, Item, Receipt, ReceiptFile, Task, Unit
 from hub.requests.service import Submission
 from hub.standard.codes import CONTROL_ACTIONS, Action, Outcome
 from hub.standard.documents import AssistanceReceipt, ControlResult
@@ -184,11 +184,8 @@ def submit_receipt(
     action = Action(request.action)
     closed = task.status in CLOSED_STATES  # then the receipt can only report a change of a control
     problems += receipt_problems(document, action=None if closed else action)
-    stored = set(
-        session.execute(
-            select(Blob.sha256).where(Blob.sha256.in_([a.sha256 for a in document.attachments]))
-        ).scalars()
-    )
+    unit_owner = ("unit", task.unit_code)
+    stored = owned(session, owner=unit_owner, digests=(a.sha256 for a in document.attachments))
     problems += attached_problems(document.attachments, submission.files, stored=stored)
     state_changes: list[tuple[Control, str]] = []
     new_controls: list[tuple[ControlResult, Item]] = []
@@ -205,6 +202,7 @@ def submit_receipt(
     for ref in document.attachments:
         if ref.filename in submission.files:
             blobs.put(session, submission.files[ref.filename])
+    own(session, owner=unit_owner, digests=[digest, *(ref.sha256 for ref in document.attachments)])
     receipt = Receipt(
         task_id=task.id,
         unit_code=task.unit_code,

@@ -195,6 +195,7 @@ EXCHANGE_TABLES = (
     "found_assets",
     "controls",
     "blobs",
+    "blob_owners",
     "audit_events",
 )
 

@@ -5,7 +5,7 @@ from hub.models.base import Base
 from hub.models.delivery import DeliveryAttempt, QueuedDelivery
 from hub.models.directory import ApiToken, Court, Unit, User, WebSession
 from hub.models.exchange import Control, FoundAsset, Item, Receipt, ReceiptFile, Request, RequestFile, Task
-from hub.models.store import AuditEvent, AuditHead, Blob, CalendarDay, CalendarYear
+from hub.models.store import AuditEvent, AuditHead, Blob, BlobOwner, CalendarDay, CalendarYear
 
 __all__ = [
     "Alert",
@@ -15,6 +15,7 @@ __all__ = [
     "AuditHead",
     "Base",
     "Blob",
+    "BlobOwner",
     "CalendarDay",
     "CalendarYear",
     "Control",

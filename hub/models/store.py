@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.models.base import Base
@@ -14,6 +14,18 @@ class Blob(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int]
     created_at: Mapped[datetime]
+
+
+class BlobOwner(Base):
+    """Who sent a blob's bytes: a court ("court", code) or a member unit ("unit", code). A document may list
+    a file by its sha256 without sending it again only when its sender owns that file: the hash of another
+    court's or unit's file names nothing to it."""
+
+    __tablename__ = "blob_owners"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    owner_code: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class AuditEvent(Base):

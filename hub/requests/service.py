@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hub.audit import record
 from hub.auth.service import Principal
-from hub.blobs import BlobStore, sha256_hex
+from hub.blobs import BlobStore, own, owned, sha256_hex
 from hub.calendar.service import load_calendar
 from hub.clock import now, today_shanghai
 from hub.config import Settings
@@ -19,7 +19,6 @@ from hub.delivery.service import enqueue
 from hub.directory.service import unit_limit, verify_sender
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.models import (
-    Blob,
     Control,
     Court,
     FoundAsset,
@@ -203,11 +202,8 @@ def submit_request(
     assert court is not None  # the officer's own court
     signed_by = None if submission.written_by_hub else verify_sender(inspected.tree, sender=court, at=now())
     units, problems = _resolve_targets(session, document)
-    stored = set(
-        session.execute(
-            select(Blob.sha256).where(Blob.sha256.in_([d.sha256 for d in document.documents]))
-        ).scalars()
-    )
+    court_owner = ("court", document.court_code)
+    stored = owned(session, owner=court_owner, digests=(d.sha256 for d in document.documents))
     problems += attached_problems(document.documents, submission.files, stored=stored)
     originals: list[Control | None] = []
     for item in document.items:
@@ -231,6 +227,7 @@ def submit_request(
     for ref in document.documents:
         if ref.filename in submission.files:
             blobs.put(session, submission.files[ref.filename])
+    own(session, owner=court_owner, digests=[digest, *(ref.sha256 for ref in document.documents)])
     request = Request(
         court_code=document.court_code,
         request_no=document.request_no,
@@ -417,10 +414,14 @@ def officer_identity(session: Session, *, principal: Principal) -> OfficerIdenti
     return OfficerIdentity(court.code, court.name, user.display_name, user.credential_no)
 
 
-def keep_files(session: Session, *, blobs: BlobStore, files: dict[str, bytes]) -> dict[str, str]:
+def keep_files(
+    session: Session, *, blobs: BlobStore, court_code: str, files: dict[str, bytes]
+) -> dict[str, str]:
     """Store files sent with a refused form (file name -> sha256), so that the corrected form can list
-    them without sending them again: submit_request accepts a listed file the store already holds."""
-    return {name: blobs.put(session, data) for name, data in files.items()}
+    them without sending them again: submit_request accepts a listed file its court has sent before."""
+    kept = {name: blobs.put(session, data) for name, data in files.items()}
+    own(session, owner=("court", court_code), digests=kept.values())
+    return kept
 
 
 @dataclass(frozen=True)

@@ -144,12 +144,17 @@ def new_form(request: Request, user: WebUserDep, hub: HubDep, action: str = "QUE
     return _new_page(request, hub, principal, blank_form(action=action if action in ACTIONS else "QUERY"))
 
 
-def _hold(hub: HubDep, typed: RequestForm) -> None:
+def _hold(hub: HubDep, principal: Principal, typed: RequestForm) -> None:
     """Keep the files of a refused form in the store, so that the corrected form need not send them again."""
     if not typed.uploads:
         return
     with unit_of_work(hub.sessions) as session:
-        digests = keep_files(session, blobs=hub.blobs, files={u.filename: u.data for u in typed.uploads})
+        digests = keep_files(
+            session,
+            blobs=hub.blobs,
+            court_code=principal.court_code,
+            files={u.filename: u.data for u in typed.uploads},
+        )
     typed.kept += [Kept(u.type, u.filename, digests[u.filename]) for u in typed.uploads]
     typed.uploads = []
 
@@ -206,7 +211,7 @@ def submit_form(request: Request, user: WebUserDep, hub: HubDep, form: FormDep) 
     check(typed)
     if not typed.errors and (accepted := _submit_form(hub, principal, typed)) is not None:
         return RedirectResponse(f"/requests/{accepted}", status_code=303)
-    _hold(hub, typed)
+    _hold(hub, principal, typed)
     return _new_page(request, hub, principal, typed, status_code=422, problems=typed.problems())
 
 

@@ -11,7 +11,7 @@ from hub.auth.service import principal, user_by_name
 from hub.db import reading, unit_of_work
 from hub.errors import Conflict
 from hub.models import Blob, Request, User
-from hub.requests.service import Submission, submit_request
+from hub.requests.service import Submission, keep_files, submit_request
 
 
 def test_a_read_goes_on_while_a_write_is_open_and_sees_only_what_was_committed(hub, client, token):
@@ -63,8 +63,8 @@ def test_a_request_no_held_by_an_open_transaction_is_waited_for_then_judged(hub,
     a savepoint; on SQLite the wait is for the write lock, before the lookup."""
     with unit_of_work(hub.sessions) as session:
         officer = principal(user_by_name(session, "officer"))
-        for name in listed_files(example("request-query.xml")):
-            hub.blobs.put(session, example_file(name))
+        files = {name: example_file(name) for name in listed_files(example("request-query.xml"))}
+        keep_files(session, blobs=hub.blobs, court_code="J2426", files=files)  # sent before by the court
     first = example("request-query.xml")
     second = first if same_content else edited(first, ("<CaseNo>", "<CaseNo>（补）"))
 
