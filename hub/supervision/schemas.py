@@ -1,12 +1,11 @@
 """The supervision figures as the API shows them: JSON, and CSV for Excel (UTF-8 with BOM, Chinese headers)."""
 
-import csv
-import io
 from dataclasses import asdict
 
 from pydantic import BaseModel
 
 from hub.clock import Instant
+from hub.spreadsheet import csv_bytes
 from hub.supervision.service import UnitFigures
 
 
@@ -56,11 +55,9 @@ def _number(value: float | None, pattern: str) -> str:
 def figures_csv(figures: list[UnitFigures]) -> bytes:
     """One row per unit under CSV_HEADERS. The rate has one decimal (75.0), the median no trailing zeros
     (2, 1.5); both are empty when nothing was answered. Rows end with CRLF, the file starts with a BOM."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADERS)
-    for f in figures:
-        writer.writerow(
+    return csv_bytes(
+        CSV_HEADERS,
+        (
             (
                 f.unit_code,
                 f.unit_name,
@@ -71,5 +68,6 @@ def figures_csv(figures: list[UnitFigures]) -> bytes:
                 _number(f.median_working_days, "g"),
                 len(f.open_overdue),
             )
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            for f in figures
+        ),
+    )

