@@ -9,10 +9,19 @@ the secret read from the environment variable the directory names in `token_env`
   receipt later through the API with its unit token, and fetches the listed files with that token.
 - 408, 425, 429, 5xx, a timeout, a refused or broken connection: retry later (Retry-After is honoured).
 - Any other status: refused by this channel for good; the hub goes on to the unit's fallback.
+
+The answer is read as it comes, never past the hub's max_document_bytes (counted after gzip or deflate
+is undone, so a small compressed answer cannot grow in memory) and never longer than `timeout_s` after
+its headers; an answer past either is noted, unread: the unit was served. An error answer is read only
+for the 200 characters kept of it. Messages name the URL without its user name and password.
 """
 
 import os
+import time
+import zlib
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -25,6 +34,8 @@ from hub.standard.xml import DocumentError, parse
 
 RETRYABLE = {408, 425, 429}
 RECEIPT = f"{{{NS}}}AssistanceReceipt"
+EXCERPT_BYTES = 4096  # read of an error answer, for the 200 characters kept of it
+READ_BYTES = 65536  # one network read
 
 
 def _retry_after(response: httpx.Response) -> float:
@@ -37,13 +48,81 @@ def _retry_after(response: httpx.Response) -> float:
         return 0.0
 
 
-def _excerpt(response: httpx.Response) -> str:
-    text = response.text.strip().replace("\n", " ")
-    return f"HTTP {response.status_code}" + (f": {text[:200]}" if text else "")
+def shown_url(url: str) -> str:
+    """`url` without a user name and password: https://user:pass@host/path as https://host/path."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 class _Unreadable(Exception):
-    pass
+    """The answer cannot be taken (too large, too slow, not XML...): the unit was served, this is noted."""
+
+
+def _inflater(encoding: str) -> Callable[[bytes, int], bytes]:
+    """feed(data, most) -> at most `most` bytes of the answer as sent, for its Content-Encoding.
+
+    httpx's own decoders inflate a whole network read at once: 64 KiB of gzip to 64 MiB."""
+    if encoding in ("", "identity"):
+        return lambda data, most: data
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise _Unreadable(f"the answer's Content-Encoding {encoding[:40]!r} is not one the hub reads")
+    # gzip, or deflate zlib-wrapped as RFC 9110 says (32: either header); raw deflate as some servers send it
+    state = {"inflate": zlib.decompressobj(zlib.MAX_WBITS | (16 if "gzip" in encoding else 32)), "fed": False}
+
+    def feed(data: bytes, most: int) -> bytes:
+        try:
+            out = state["inflate"].decompress(data, most)
+        except zlib.error:
+            if encoding != "deflate" or state["fed"]:
+                raise
+            state["inflate"] = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = state["inflate"].decompress(data, most)
+        state["fed"] = True
+        return out
+
+    return feed
+
+
+def _read(response: httpx.Response, limit: int, deadline: float, *, prefix: bool = False) -> bytes:
+    """The answer's body, its encoding undone, at most `limit` bytes (network or inflated); read until
+    `deadline` (time.monotonic). Past either: _Unreadable, or with `prefix` what came until then."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    declared = response.headers.get("content-length", "").strip()
+    if not prefix and declared.isdigit() and int(declared) > limit:
+        raise _Unreadable(f"the answer declares {declared} bytes, more than the limit of {limit}: not read")
+    feed, body, network = _inflater(encoding), bytearray(), 0
+    try:
+        for data in response.iter_raw(READ_BYTES):
+            network += len(data)
+            body += feed(data, limit + 1 - len(body))
+            if len(body) > limit or network > limit:
+                if prefix:
+                    return bytes(body[:limit])
+                raise _Unreadable(f"the answer is larger than the limit of {limit} bytes: not read")
+            if time.monotonic() > deadline:
+                if prefix:
+                    return bytes(body)
+                raise _Unreadable("the answer did not arrive whole in the channel's timeout: not read")
+    except zlib.error as exc:
+        if prefix:
+            return bytes(body)
+        raise _Unreadable(f"the answer's {encoding} encoding is broken ({exc}): not read") from None
+    return bytes(body)
+
+
+def _excerpt(response: httpx.Response, deadline: float) -> str:
+    try:
+        data = _read(response, EXCERPT_BYTES, deadline, prefix=True)
+    except _Unreadable:  # an encoding the hub does not read
+        data = b""
+    try:
+        text = data.decode(response.charset_encoding or "utf-8", errors="replace")
+    except LookupError:
+        text = data.decode("utf-8", errors="replace")
+    text = text.strip().replace("\n", " ")
+    return f"HTTP {response.status_code}" + (f": {text[:200]}" if text else "")
 
 
 class HttpPushAdapter(Adapter):
@@ -69,44 +148,60 @@ class HttpPushAdapter(Adapter):
             except FormatError as exc:
                 return Refused(f"the request cannot be written in the {self.config.format} format: {exc}")
         url = str(self.config.url)
+        shown = shown_url(url)
         try:
-            response = httpx.post(
+            with httpx.stream(
+                "POST",
                 url,
                 content=body,
                 headers={
                     "Content-Type": "application/xml",
+                    "Accept-Encoding": "gzip, deflate",  # what _inflater reads
                     "X-Hub-Task-Id": str(delivery.task_id),
                     "X-Hub-Request-No": delivery.request_no,
                     "Authorization": f"Bearer {secret}",
                 },
                 timeout=self.config.timeout_s,
-            )
+            ) as response:
+                deadline = time.monotonic() + self.config.timeout_s
+                if response.is_success:
+                    try:
+                        return Served(
+                            at=now(), receipt=self._answer(response, delivery, unit_format, deadline)
+                        )
+                    except _Unreadable as exc:
+                        return Served(at=now(), note=str(exc))
+                excerpt = _excerpt(response, deadline)
         except httpx.TimeoutException:
-            return RetryLater(0, f"{url}: no answer within {self.config.timeout_s:g} s")
-        except httpx.HTTPError as exc:  # never echo the secret, whatever the transport says
-            return RetryLater(0, f"{url}: {type(exc).__name__}: {str(exc).replace(secret, '***')}")
-        if response.is_success:
-            try:
-                return Served(at=now(), receipt=self._answer(response, delivery, unit_format))
-            except _Unreadable as exc:
-                return Served(at=now(), note=str(exc))
+            return RetryLater(0, f"{shown}: no answer within {self.config.timeout_s:g} s")
+        except (
+            httpx.HTTPError
+        ) as exc:  # never echo the secret or the URL's password, whatever the transport says
+            told = str(exc).replace(secret, "***").replace(url, shown)
+            told = told.replace(urlsplit(url).netloc, urlsplit(shown).netloc)
+            return RetryLater(0, f"{shown}: {type(exc).__name__}: {told}")
         if response.status_code in RETRYABLE or response.status_code >= 500:
-            return RetryLater(_retry_after(response), f"{url}: {_excerpt(response)}")
-        return Refused(f"{url}: {_excerpt(response)}")
+            return RetryLater(_retry_after(response), f"{shown}: {excerpt}")
+        return Refused(f"{shown}: {excerpt}")
 
-    def _answer(self, response: httpx.Response, delivery: Delivery, unit_format) -> bytes | None:
+    def _answer(
+        self, response: httpx.Response, delivery: Delivery, unit_format, deadline: float
+    ) -> bytes | None:
         """The receipt the unit answered with at once, in the standard; None for a plain acknowledgement."""
-        if "xml" not in response.headers.get("content-type", "") or not response.content.strip():
+        if "xml" not in response.headers.get("content-type", ""):
+            return None  # not read at all
+        content = _read(response, self.context.settings.max_document_bytes, deadline)
+        if not content.strip():
             return None
         if unit_format is None:
             try:
-                root = parse(response.content).getroot()
+                root = parse(content).getroot()
             except DocumentError as exc:
                 raise _Unreadable(f"the answer is not readable XML: {exc}") from exc
-            return response.content if root.tag == RECEIPT else None
+            return content if root.tag == RECEIPT else None
         try:
             return unit_format.decode_answer(
-                response.content,
+                content,
                 request=delivery.document,
                 unit_code=delivery.unit_code,
                 receipt_no=f"{delivery.unit_code}-{delivery.task_id}",

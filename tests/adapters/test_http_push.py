@@ -1,10 +1,16 @@
-"""The http-push adapter against a mocked unit endpoint (respx): what the unit receives, and each outcome.
+"""The http-push adapter against a mocked unit endpoint (respx): what the unit receives, and each outcome;
+against a real one on loopback for how the answer is read (as it comes, never past the limit).
 
 The unit's own format (format = "real-estate", adapters/formats) is not covered here.
 """
 
+import gzip
 import socket
+import struct
 import threading
+import time
+import tracemalloc
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -274,3 +280,160 @@ def test_client_errors_refuse_the_task(unit, token, status, body):
 def test_a_refusal_ignores_retry_after(unit, token):
     unit.post(URL).mock(return_value=httpx.Response(403, headers={"Retry-After": "60"}))
     assert isinstance(adapter().serve(delivery()), Refused)
+
+
+# --- answers read as they come, never past the limit ------------------------------------------------
+
+MIB = 1024 * 1024
+
+
+@contextmanager
+def answering_unit(head: bytes, body: Iterator[bytes]) -> Iterator[tuple[str, list[int]]]:
+    """A unit's system on 127.0.0.1 that takes one request, then sends `head` and the pieces of `body` for as
+    long as the hub reads them; the URL, and how many body bytes it got out (filled in when it stops)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(5)
+    sent: list[int] = []
+
+    def answer() -> None:
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        count = 0
+        with conn:
+            conn.settimeout(5)
+            data = b""
+            while b"\r\n\r\n" not in data and (chunk := conn.recv(65536)):
+                data += chunk
+            headers, _, got = data.partition(b"\r\n\r\n")
+            length = next(
+                int(line.split(b":")[1])
+                for line in headers.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            )
+            while len(got) < length and (chunk := conn.recv(65536)):
+                got += chunk
+            try:
+                conn.sendall(head)
+                for piece in body:
+                    conn.sendall(piece)
+                    count += len(piece)
+            except OSError:  # the hub stopped reading and closed the connection
+                pass
+        sent.append(count)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/tasks", sent
+    finally:
+        thread.join(10)
+        server.close()
+
+
+def _spaces(total: int) -> Iterator[bytes]:
+    piece = b" " * (64 * 1024)
+    for _ in range(total // len(piece)):
+        yield piece
+
+
+def _gzip_bomb(total: int) -> bytes:
+    """gzip data inflating to `total` spaces (a multiple of 1 MiB): one compressed MiB repeated, about 1 KiB each
+    (a full flush starts each block afresh, so the same bytes follow each other)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = compressor.compress(b" " * MIB) + compressor.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(total // MIB):
+        crc = zlib.crc32(b" " * MIB, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    return header + block * (total // MIB) + compressor.flush() + struct.pack("<II", crc, total % 2**32)
+
+
+def _served_with_peak(url: str) -> tuple[object, int, float]:
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        outcome = adapter(url=url, timeout_s=5).serve(delivery())
+        return outcome, tracemalloc.get_traced_memory()[1], time.perf_counter() - started
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_huge_answer_is_read_only_up_to_the_limit_in_little_memory(token):
+    limit = Settings().max_document_bytes
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nConnection: close\r\n\r\n<A>"
+    with answering_unit(head, _spaces(200 * MIB)) as (url, sent):
+        outcome, peak, _ = _served_with_peak(url)
+    assert isinstance(outcome, Served) and outcome.receipt is None
+    assert outcome.note == f"the answer is larger than the limit of {limit} bytes: not read"
+    assert peak < 3 * limit
+    assert sent[0] < 40 * MIB  # what the unit got out before the hub hung up, socket buffers included
+
+
+def test_a_gzip_bomb_is_inflated_only_up_to_the_limit(token):
+    limit = Settings().max_document_bytes
+    bomb = _gzip_bomb(512 * MIB)
+    assert len(bomb) < MIB
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Encoding: gzip\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(bomb)
+    )
+    with answering_unit(head, iter([bomb])) as (url, _):
+        outcome, peak, _ = _served_with_peak(url)
+    assert isinstance(outcome, Served) and outcome.receipt is None
+    assert outcome.note == f"the answer is larger than the limit of {limit} bytes: not read"
+    assert peak < 3 * limit
+
+
+def test_an_answer_declaring_more_than_the_limit_is_not_read_at_all(token):
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 314572800\r\n\r\n<A>"
+    with answering_unit(head, iter([])) as (url, _):  # sends nothing more: reading would wait for it
+        outcome, _, seconds = _served_with_peak(url)
+    assert isinstance(outcome, Served)
+    assert (
+        outcome.note
+        == f"the answer declares 314572800 bytes, more than the limit of {Settings().max_document_bytes}: not read"
+    )
+    assert seconds < 2
+
+
+def test_a_huge_error_answer_is_read_only_for_its_excerpt(token):
+    head = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nbusy "
+    with answering_unit(head, _spaces(200 * MIB)) as (url, sent):
+        outcome, peak, _ = _served_with_peak(url)
+    assert isinstance(outcome, RetryLater) and outcome.error == f"{url}: HTTP 503: busy"
+    assert peak < 4 * MIB and sent[0] < 40 * MIB
+
+
+def test_a_gzip_answer_within_the_limit_is_read_as_sent(unit, token):
+    receipt = example("receipt-found.xml")
+    unit.post(URL).mock(
+        return_value=httpx.Response(
+            200,
+            content=gzip.compress(receipt),
+            headers={"Content-Type": "application/xml", "Content-Encoding": "gzip"},
+        )
+    )
+    outcome = adapter().serve(delivery())
+    assert isinstance(outcome, Served) and outcome.receipt == receipt
+
+
+# --- the URL's password is never in a message ----------------------------------------------------
+
+PASSWORD = "pa55-W0rd-gjj"
+WITH_PASSWORD = f"https://hub:{PASSWORD}@gjj.unit.example/hub/tasks"
+
+
+def test_a_refusal_names_the_url_without_its_password(unit, token):
+    route = unit.post(URL).mock(return_value=httpx.Response(403, text="no entry"))
+    outcome = adapter(url=WITH_PASSWORD).serve(delivery())
+    assert route.called
+    assert isinstance(outcome, Refused) and outcome.error == f"{URL}: HTTP 403: no entry"
+
+
+def test_a_network_failure_names_the_url_without_its_password(unit, token):
+    unit.post(URL).mock(side_effect=httpx.ConnectError(f"cannot reach {WITH_PASSWORD}"))
+    outcome = adapter(url=WITH_PASSWORD).serve(delivery())
+    assert isinstance(outcome, RetryLater) and PASSWORD not in outcome.error
+    assert outcome.error.startswith(f"{URL}: ConnectError: cannot reach {URL}")
