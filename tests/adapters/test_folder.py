@@ -1,6 +1,7 @@
 """The folder adapter on real folders: the task folders a unit's front-end machine finds, and the
 receipts it drops (taken once, even by two hub processes, and filed away where an operator looks)."""
 
+import hashlib
 import json
 import os
 import threading
@@ -14,7 +15,9 @@ from conftest import edited, example, example_file
 import adapters.folder
 from adapters.base import AdapterContext, Delivery, Dropped, RetryLater, Served
 from adapters.folder import FolderAdapter
+from hub.blobs import FolderStore
 from hub.config import Settings
+from hub.delivery.service import _Files
 from hub.directory.loader import FolderChannel
 
 REQUEST_NO = "AT-2026-000123"
@@ -88,6 +91,7 @@ def test_a_task_is_written_as_one_folder_with_the_request_its_files_and_task_jso
         "unit": "town-mingyue",
         "request_no": REQUEST_NO,
         "court": "J2426",
+        "files": {"ruling.pdf": "ruling.pdf", "notice.pdf": "notice.pdf"},
     }
 
 
@@ -148,10 +152,16 @@ def test_an_unwritable_outbox_is_retried_later_and_nothing_is_left(outbox, inbox
         outbox.chmod(0o700)
 
 
-def test_a_write_failing_half_way_leaves_no_partial_folder(outbox, inbox):
-    # The request XML is written, then a file name longer than the file system allows fails.
-    task = delivery(files={"ruling.pdf": b"%PDF-1.4", "裁定书" * 40 + ".pdf": b"%PDF-1.4 too long a name"})
-    outcome = adapter(outbox, inbox).serve(task)
+def test_a_write_failing_half_way_leaves_no_partial_folder(outbox, inbox, tmp_path):
+    # The request XML and the first file are written, then the second file's bytes are missing from the
+    # blob store (a volume not mounted on this machine, say).
+    blobs = FolderStore(tmp_path / "blobs")
+    ruling, missing = example_file("ruling.pdf"), b"%PDF-1.4 never stored"
+    blobs.write(hashlib.sha256(ruling).hexdigest(), ruling)
+    digests = {
+        n: hashlib.sha256(d).hexdigest() for n, d in (("ruling.pdf", ruling), ("missing.pdf", missing))
+    }
+    outcome = adapter(outbox, inbox).serve(delivery(files=_Files(blobs, digests)))
     assert isinstance(outcome, RetryLater) and str(outbox) in outcome.error
     assert list(outbox.iterdir()) == []
 

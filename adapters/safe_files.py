@@ -1,0 +1,161 @@
+"""Files in folders that others write into (a unit's share): names every file system takes, and reads and
+writes that never follow a link, never block on a FIFO and never read past a limit.
+
+The functions work on a folder opened as a descriptor (`open_folder`) and a name inside it, so no part of
+a path can be swapped for a link between the check and the use. `Unsafe` says what was found and where.
+"""
+
+import contextlib
+import errno
+import os
+import stat
+import unicodedata
+
+NAME_BYTES = 200  # of UTF-8, with the hub's own prefixes and suffixes: far from the 255 of Linux and NTFS
+FORBIDDEN = frozenset('/\\:*?"<>|')  # Windows refuses these; / and \ are separators in a zip too
+# control, format (bidirectional overrides, zero-width), lone surrogates, line and paragraph separators
+BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in "123456789¹²³")}
+)
+FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class Unsafe(Exception):
+    """A name, file or folder the hub will not use: a link, a FIFO, a device, too large, a bad name."""
+
+
+def name_problem(name: str, *, extra: int = 0) -> str | None:
+    """Why `name` is not taken by Windows, Linux and a zip once the hub adds `extra` bytes of its own
+    (a prefix, a suffix) to it; None when it is."""
+    if not name:
+        return "is empty"
+    if any(c in FORBIDDEN for c in name):
+        return 'holds one of the characters / \\ : * ? " < > |'
+    if any(unicodedata.category(c) in BAD_CATEGORIES for c in name):
+        return "holds a control character (a line break, a tab, a direction mark)"
+    if name[0] in ". " or name[-1] in ". ":
+        return "begins or ends with a dot or a space"
+    if _device(name):
+        return "is a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with or without an extension)"
+    if len(name.encode()) + extra > NAME_BYTES:
+        return f"is longer than {NAME_BYTES - extra} bytes of UTF-8"
+    return None
+
+
+def safe_name(name: str, *, taken: set[str], extra: int = 0) -> str:
+    """`name` when every file system takes it and no name in `taken` is the same to Windows (case and
+    Unicode normalization aside); else a name close to it that is. The name chosen joins `taken`."""
+    cleaned, safe = name, name_problem(name, extra=extra) is None
+    if not safe:
+        cleaned = "".join(
+            "_" if c in FORBIDDEN or unicodedata.category(c) in BAD_CATEGORIES else c for c in name
+        )
+        cleaned = cleaned.strip(". ") or "file"
+    head, dot, tail = cleaned.rpartition(".")
+    stem, ext = (head, f".{tail}") if dot and head and len(tail.encode()) <= 16 else (cleaned, "")
+    candidate, n = (name if safe else _fit(stem, ext, extra)), 1
+    while key_of(candidate) in taken or name_problem(candidate, extra=extra) is not None:
+        n += 1
+        candidate = _fit(stem, f"-{n}{ext}", extra)
+    taken.add(key_of(candidate))
+    return candidate
+
+
+def _fit(stem: str, tail: str, extra: int) -> str:
+    """stem + tail within NAME_BYTES - extra bytes, cut at a character; a device name gets a "_" before it."""
+    if _device(stem + tail):
+        stem = f"_{stem}"
+    room = NAME_BYTES - extra - len(tail.encode())
+    return (stem.encode()[:room].decode(errors="ignore").rstrip(". ") or "file") + tail
+
+
+def _device(name: str) -> bool:
+    return name.split(".")[0].rstrip(" ").upper() in DEVICES
+
+
+def key_of(name: str) -> str:
+    """The name as Windows and a zip extractor compare it: two names with one key collide."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def what(mode: int) -> str:
+    """A file's kind, for a message."""
+    kinds = [
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((kind for test, kind in kinds if test(mode)), "a regular file")
+
+
+def open_folder(
+    name: str | os.PathLike, *, dir_fd: int | None = None, create: bool = False, mode: int = 0o777
+) -> int:
+    """The folder `name` (in `dir_fd`) opened as a descriptor, never through a link; created with `mode`
+    first when `create` and missing. Unsafe when it is a link or not a folder; FileNotFoundError when
+    missing. The caller closes it."""
+    if create:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, mode, dir_fd=dir_fd)
+    try:
+        return os.open(name, FOLDER_FLAGS | os.O_NOFOLLOW, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+            raise
+        kind = what(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+        raise Unsafe(f"{os.fsdecode(name)} is {kind}, not a folder") from exc
+
+
+def lstat_mode(name: str, *, dir_fd: int) -> int | None:
+    """The kind bits of `name` itself (a link as a link); None when nothing has that name."""
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+    except FileNotFoundError:
+        return None
+
+
+def read_regular(name: str, *, dir_fd: int, limit: int) -> bytes:
+    """The bytes of the regular file `name` in `dir_fd`, read through one descriptor that follows no link
+    and does not wait on a FIFO, never more than `limit` + 1 bytes. Unsafe for anything else (a link, a
+    FIFO, a device, a folder) and for a file larger than `limit`."""
+    mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+    if not stat.S_ISREG(mode):  # checked before opening: opening a device can have effects of its own
+        raise Unsafe(f"{name} is {what(mode)}, not a regular file")
+    try:
+        fd = os.open(name, READ_FLAGS, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Unsafe(f"{name} is a symbolic link, not a regular file") from exc
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):  # swapped since the check above
+            raise Unsafe(f"{name} is {what(mode)}, not a regular file")
+        chunks, left = [], limit + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            raise Unsafe(f"{name} is larger than the limit of {limit} bytes")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def write_new(name: str, data: bytes, *, dir_fd: int, mode: int = 0o666) -> None:
+    """Create `name` in `dir_fd` holding `data`, fsynced. FileExistsError when anything (a link too)
+    has that name already: nothing is ever written through a link or over another file."""
+    fd = os.open(name, WRITE_FLAGS, mode, dir_fd=dir_fd)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
