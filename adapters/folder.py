@@ -52,7 +52,6 @@ from adapters.safe_files import (
     Unsafe,
     key_of,
     lstat_mode,
-    name_problem,
     open_folder,
     read_regular,
     safe_name,
@@ -62,6 +61,7 @@ from adapters.safe_files import (
 from hub.clock import now
 from hub.directory.loader import FolderChannel
 from hub.standard import NS
+from hub.standard.filenames import name_problem
 from hub.standard.xml import DocumentError, parse
 
 log = logging.getLogger("hub.worker")

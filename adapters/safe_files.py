@@ -11,13 +11,8 @@ import os
 import stat
 import unicodedata
 
-NAME_BYTES = 200  # of UTF-8, with the hub's own prefixes and suffixes: far from the 255 of Linux and NTFS
-FORBIDDEN = frozenset('/\\:*?"<>|')  # Windows refuses these; / and \ are separators in a zip too
-# control, format (bidirectional overrides, zero-width), lone surrogates, line and paragraph separators
-BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-DEVICES = frozenset(
-    {"CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in "123456789¹²³")}
-)
+from hub.standard.filenames import BAD_CATEGORIES, FORBIDDEN, MAX_FILENAME_BYTES, is_device, name_problem
+
 FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -25,24 +20,6 @@ WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXE
 
 class Unsafe(Exception):
     """A name, file or folder the hub will not use: a link, a FIFO, a device, too large, a bad name."""
-
-
-def name_problem(name: str, *, extra: int = 0) -> str | None:
-    """Why `name` is not taken by Windows, Linux and a zip once the hub adds `extra` bytes of its own
-    (a prefix, a suffix) to it; None when it is."""
-    if not name:
-        return "is empty"
-    if any(c in FORBIDDEN for c in name):
-        return 'holds one of the characters / \\ : * ? " < > |'
-    if any(unicodedata.category(c) in BAD_CATEGORIES for c in name):
-        return "holds a control character (a line break, a tab, a direction mark)"
-    if name[0] in ". " or name[-1] in ". ":
-        return "begins or ends with a dot or a space"
-    if _device(name):
-        return "is a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with or without an extension)"
-    if len(name.encode()) + extra > NAME_BYTES:
-        return f"is longer than {NAME_BYTES - extra} bytes of UTF-8"
-    return None
 
 
 def safe_name(name: str, *, taken: set[str], extra: int = 0) -> str:
@@ -65,15 +42,11 @@ def safe_name(name: str, *, taken: set[str], extra: int = 0) -> str:
 
 
 def _fit(stem: str, tail: str, extra: int) -> str:
-    """stem + tail within NAME_BYTES - extra bytes, cut at a character; a device name gets a "_" before it."""
-    if _device(stem + tail):
+    """stem + tail within MAX_FILENAME_BYTES - extra bytes, cut at a character; a device name gets a "_" before it."""
+    if is_device(stem + tail):
         stem = f"_{stem}"
-    room = NAME_BYTES - extra - len(tail.encode())
+    room = MAX_FILENAME_BYTES - extra - len(tail.encode())
     return (stem.encode()[:room].decode(errors="ignore").rstrip(". ") or "file") + tail
-
-
-def _device(name: str) -> bool:
-    return name.split(".")[0].rstrip(" ").upper() in DEVICES
 
 
 def key_of(name: str) -> str:
