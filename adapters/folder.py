@@ -50,18 +50,16 @@ from pathlib import Path
 from adapters.base import Adapter, Delivery, Dropped, Outcome, Refused, RetryLater, Served
 from adapters.safe_files import (
     Unsafe,
-    key_of,
     lstat_mode,
     open_folder,
     read_regular,
-    safe_name,
     what,
     write_new,
 )
 from hub.clock import now
 from hub.directory.loader import FolderChannel
 from hub.standard import NS
-from hub.standard.filenames import name_problem
+from hub.standard.filenames import key_of, name_problem, safe_name
 from hub.standard.xml import DocumentError, parse
 
 log = logging.getLogger("hub.worker")

@@ -13,5 +13,9 @@ The archive (a ZIP file; names are in layout.py):
     requests/<RequestNo>/receipts/<unit>/<ReceiptNo>/receipt.xml  each receipt, byte for byte as received
     requests/<RequestNo>/receipts/<unit>/<ReceiptNo>/files/<filename>   its attachments
 
+A file's <filename> is the one its document lists, or, where a document stored before the standard limited
+names lists one that some system cannot extract (CON, a name of 360 bytes), a safe name close to it; the
+manifest then gives the listed name as the member's "filename".
+
 verify.py needs neither the database nor the settings: a court can run it on the archive alone.
 """

@@ -6,7 +6,7 @@ import json
 import os
 import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -22,6 +22,7 @@ from hub.evidence import layout
 from hub.evidence.summary import CaseRecords, Header, render
 from hub.keys import Identity
 from hub.models import AuditEvent, AuditHead, Control, Court, FoundAsset, Receipt, Request, Unit
+from hub.standard.filenames import key_of, safe_name
 from hub.standard.signatures import fingerprint
 
 EXPORTED = "evidence.exported"
@@ -58,6 +59,7 @@ class _Member:
     sha256: str  # of the stored blob
     audit_seq: int | None = None  # the event that recorded this document's sha256
     document: str | None = None  # the member (request or receipt) that lists this file
+    name: str | None = None  # the file's name as its document lists it
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,9 @@ class _Paths:
     """Where each stored document and file lies in the archive (hub/evidence/__init__.py)."""
 
     request_nos: dict[int, str]  # by task id
+    # the name in the archive of each file of a folder: the listed name, or one every system can extract
+    # (a document stored before the standard limited names may list CON or a name of 360 bytes)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __call__(self, owner: Request | Receipt, filename: str | None = None) -> str:
         if isinstance(owner, Request):
@@ -163,7 +168,12 @@ class _Paths:
         else:
             folder = layout.receipt_dir(self.request_nos[owner.task_id], owner.unit_code, owner.receipt_no)
             document = "receipt.xml"
-        return f"{folder}/{document}" if filename is None else f"{folder}/files/{filename}"
+        if filename is None:
+            return f"{folder}/{document}"
+        if folder not in self.names:
+            taken = {key_of(document)}
+            self.names[folder] = {f.filename: safe_name(f.filename, taken=taken) for f in owner.files}
+        return f"{folder}/files/{self.names[folder][filename]}"
 
 
 def _records(session: Session, requests: list[Request]) -> CaseRecords:
@@ -212,7 +222,13 @@ def _members(records: CaseRecords, events: list[AuditEvent]) -> list[_Member]:
             _Member(document, layout.REQUEST, request.document_sha256, received.get(str(request.id)))
         )
         members.extend(
-            _Member(records.path(request, f.filename), layout.REQUEST_FILE, f.sha256, document=document)
+            _Member(
+                records.path(request, f.filename),
+                layout.REQUEST_FILE,
+                f.sha256,
+                document=document,
+                name=f.filename,
+            )
             for f in request.files
         )
         for task in request.tasks:
@@ -222,7 +238,11 @@ def _members(records: CaseRecords, events: list[AuditEvent]) -> list[_Member]:
                 members.append(_Member(document, layout.RECEIPT, receipt.document_sha256, seq))
                 members.extend(
                     _Member(
-                        records.path(receipt, f.filename), layout.RECEIPT_FILE, f.sha256, document=document
+                        records.path(receipt, f.filename),
+                        layout.RECEIPT_FILE,
+                        f.sha256,
+                        document=document,
+                        name=f.filename,
                     )
                     for f in receipt.files
                 )
@@ -301,6 +321,8 @@ def _write_archive(
                 extra["audit_seq"] = member.audit_seq
             if member.document is not None:
                 extra["document"] = member.document
+            if member.name is not None and not member.path.endswith(f"/{member.name}"):
+                extra["filename"] = member.name  # written under a name every system can extract
             writer.add(member.path, _stored(hub, member), listed=extra)
         writer.add(
             layout.AUDIT, case.audit, listed={"kind": layout.AUDIT_EVENTS, "events": case.audit_events}

@@ -276,7 +276,7 @@ def _links(archive: _Archive, manifest: dict[str, Any], events: dict[int, dict[s
                 raise _Failed(path, f"the document that lists it, {document}, is not in the archive")
             if document not in listings:
                 listings[document] = _listing(archive, document)
-            if (path.rsplit("/", 1)[-1], entry["sha256"]) not in listings[document]:
+            if (entry.get("filename") or path.rsplit("/", 1)[-1], entry["sha256"]) not in listings[document]:
                 raise _Failed(path, f"{document} does not list it with this sha256")
 
 

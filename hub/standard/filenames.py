@@ -48,3 +48,35 @@ def filename_problem(name: str) -> str | None:
     """Why a document cannot list a file named `name`, as a sentence; None when it can."""
     why = name_problem(name)
     return f"the file name {name!r} {why}: rename the file" if why else None
+
+
+def safe_name(name: str, *, taken: set[str], extra: int = 0) -> str:
+    """`name` when every file system takes it and no name in `taken` is the same to Windows (case and
+    Unicode normalization aside); else a name close to it that is. The name chosen joins `taken`."""
+    cleaned, safe = name, name_problem(name, extra=extra) is None
+    if not safe:
+        cleaned = "".join(
+            "_" if c in FORBIDDEN or unicodedata.category(c) in BAD_CATEGORIES else c for c in name
+        )
+        cleaned = cleaned.strip(". ") or "file"
+    head, dot, tail = cleaned.rpartition(".")
+    stem, ext = (head, f".{tail}") if dot and head and len(tail.encode()) <= 16 else (cleaned, "")
+    candidate, n = (name if safe else _fit(stem, ext, extra)), 1
+    while key_of(candidate) in taken or name_problem(candidate, extra=extra) is not None:
+        n += 1
+        candidate = _fit(stem, f"-{n}{ext}", extra)
+    taken.add(key_of(candidate))
+    return candidate
+
+
+def _fit(stem: str, tail: str, extra: int) -> str:
+    """stem + tail within MAX_FILENAME_BYTES - extra bytes, cut at a character; a device name gets a "_" before it."""
+    if is_device(stem + tail):
+        stem = f"_{stem}"
+    room = MAX_FILENAME_BYTES - extra - len(tail.encode())
+    return (stem.encode()[:room].decode(errors="ignore").rstrip(". ") or "file") + tail
+
+
+def key_of(name: str) -> str:
+    """The name as Windows and a zip extractor compare it: two names with one key collide."""
+    return unicodedata.normalize("NFC", name).casefold()

@@ -40,7 +40,7 @@ from hub.standard.documents import (
     read_receipt,
     read_request,
 )
-from hub.standard.filenames import filename_problem
+from hub.standard.filenames import filename_problem, key_of
 from hub.standard.ids import resident_id_problem, uscc_problem
 from hub.standard.xml import (
     DEFAULT_MAX_BYTES,
@@ -142,9 +142,9 @@ def _file_problems(files: list[FileRef], what: str) -> Iterator[Problem]:
     """Names listed twice, in any case: a Windows folder holds one of Ruling.pdf and ruling.pdf."""
     seen: set[str] = set()
     for ref in files:
-        if ref.filename.casefold() in seen:
+        if key_of(ref.filename) in seen:
             yield _at(ref.pos, f"the {what} file name {ref.filename} is listed twice")
-        seen.add(ref.filename.casefold())
+        seen.add(key_of(ref.filename))
 
 
 def attached_problems(refs: list[FileRef], files: dict[str, bytes], *, stored: set[str]) -> list[Problem]:

@@ -19,6 +19,7 @@ from hub.audit import event_hash
 from hub.db import unit_of_work
 from hub.evidence import verify
 from hub.models import AuditEvent, Request
+from hub.standard import rules
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +222,34 @@ def test_the_offline_check_loads_no_database_code():
         m for m in loaded if m.split(".")[0] in ("sqlalchemy", "psycopg", "pydantic_settings", "fastapi")
     ]
     assert not {"hub.config", "hub.db", "hub.models", "hub.audit", "hub.context", "hub.blobs"} & set(loaded)
+
+
+def test_names_an_older_hub_stored_are_extracted_everywhere(
+    hub, client, token, identity, tmp_path, monkeypatch
+):
+    """A request stored before the standard limited file names (its rule is switched off here, as the hub
+    was then) lists CON.pdf and a name of 349 bytes: the archive holds them under names Windows and Linux
+    extract, the manifest gives the listed names, and the offline check still links each to its document."""
+    monkeypatch.setattr(rules, "filename_problems", lambda tree: [])
+    long_name = "执行通知书" * 23 + ".pdf"
+    document = edit(
+        "request-freeze.xml", ("执123号", "执156号"), ('filename="ruling.pdf"', 'filename="CON.pdf"')
+    )
+    document = document.replace(b'filename="notice.pdf"', f'filename="{long_name}"'.encode())
+    files = {"CON.pdf": example_file("ruling.pdf"), long_name: example_file("notice.pdf")}
+    sent = client.post("/api/v1/requests", files=multipart(document, files=files), headers=token("officer"))
+    assert sent.status_code == 201, sent.text
+    monkeypatch.undo()
+    target = tmp_path / "case.zip"
+
+    done = run_hub(hub.settings, "evidence", "export", CASE, str(target), signing=identity)
+
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(target) as archive:
+        files_in = [n.rsplit("/", 1)[-1] for n in archive.namelist() if f"{FREEZE}/files/" in n]
+        manifest = json.loads(archive.read("manifest.json"))
+    assert sorted(files_in) == sorted(["_CON.pdf", long_name.encode()[:196].decode(errors="ignore") + ".pdf"])
+    renamed = {e["filename"] for e in manifest["members"] if "filename" in e}
+    assert renamed == {"CON.pdf", long_name}
+    checked = run_hub(None, "evidence", "verify", str(target))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
