@@ -10,6 +10,7 @@ from adapters.base import Adapter, Delivery, Outcome, Refused, RetryLater, Serve
 from hub.clock import now
 from hub.directory.loader import EmailChannel
 from hub.mail import Mailer, MailError
+from hub.standard.filenames import key_of, safe_name
 from hub.standard.notice import render_notice
 from hub.standard.xml import DocumentError
 
@@ -40,15 +41,18 @@ class EmailAdapter(Adapter):
         page = notice.html.replace("<body>", "<body>" + note_html, 1)
 
         xml_name = f"{request.request_no}.xml"
-        if xml_name in delivery.files:
+        if key_of(xml_name) in {key_of(name) for name in delivery.files}:
             xml_name = f"{request.request_no}-request.xml"
+        # a document stored before the standard limited names may list one that no header or folder takes
+        taken = {key_of(xml_name)}
+        files = {safe_name(name, taken=taken): data for name, data in delivery.files.items()}
         mailer = Mailer(settings)
         message = mailer.compose(
             to=[str(address) for address in self.config.to],
             subject=f"【执行联动】{notice.title} {request.request_no}（{request.court_name}）",
             text=f"{before}{link}{after}\n\n{notice.text}",
             html=page,
-            attachments={xml_name: delivery.document, **delivery.files},
+            attachments={xml_name: delivery.document, **files},
         )
         try:
             mailer.send(message)

@@ -81,6 +81,25 @@ def test_titles_follow_the_action_and_files_keep_their_names(smtp):
     assert names == {"AT-2026-000101.xml": task.document, "协助查询通知书.pdf": b"%PDF-1.4 query"}
 
 
+def test_names_an_older_hub_stored_are_mailed_under_safe_names(smtp):
+    """A request stored before the standard limited file names lists one with CR LF (no header can carry
+    it: the mail failed for good) and one that is the XML's own name in other case."""
+    task = delivery(
+        files={"a\r\nb.pdf": b"%PDF-1.4 a", "at-2026-000123.XML": b"<x/>", "CON.pdf": b"%PDF con"}
+    )
+
+    assert isinstance(adapter(smtp).serve(task), Served)
+
+    (message,) = smtp.wait_for(1)
+    names = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+    assert names == {
+        "AT-2026-000123-request.xml": task.document,
+        "a__b.pdf": b"%PDF-1.4 a",
+        "at-2026-000123.XML": b"<x/>",
+        "_CON.pdf": b"%PDF con",
+    }
+
+
 def test_server_down_is_retried_later(smtp):
     smtp.stop()
     outcome = adapter(smtp, delivery_retry_base_s=45).serve(delivery())
