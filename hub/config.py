@@ -46,8 +46,21 @@ class Settings(BaseSettings):
     mail_from: str = Field("linkage-hub@example.org", description="Sender of every e-mail the hub sends.")
 
     session_hours: float = Field(12, gt=0, description="A web sign-in lasts this long.")
-    login_max_failures: int = Field(5, ge=1, description="Wrong passwords in a row before the account locks.")
-    login_lock_minutes: float = Field(15, gt=0, description="How long a locked account stays locked.")
+    login_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed sign-ins to one account from one address, within HUB_LOGIN_LOCK_MINUTES, before "
+        "that address may not sign in to that account (other addresses still may).",
+    )
+    login_max_failures_per_source: int = Field(
+        20,
+        ge=1,
+        description="Failed sign-ins from one address, to any accounts, within HUB_LOGIN_LOCK_MINUTES, before "
+        "that address may not sign in at all.",
+    )
+    login_lock_minutes: float = Field(
+        15, gt=0, description="How long a failed sign-in counts, and so the longest a lock lasts."
+    )
 
     due_soon_days: int = Field(1, ge=1, le=10, description="Remind a unit this many working days before due.")
     escalation_days: int = Field(

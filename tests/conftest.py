@@ -392,9 +392,17 @@ def visitor(client: TestClient) -> TestClient:
 
 
 def post_login(client: TestClient, username: str, password: str = DEMO_PASSWORD, **extra: str):
-    """The sign-in form posted from a fresh browser (no cookie of an earlier session); the answer."""
+    """The sign-in form fetched and posted by a fresh browser (no cookie of an earlier session); the answer."""
     client.cookies.clear()
-    return client.post("/login", data={"username": username, "password": password, **extra})
+    fields = login_fields(client)
+    return client.post("/login", data={**fields, "username": username, "password": password, **extra})
+
+
+def login_fields(client: TestClient) -> dict[str, str]:
+    """The sign-in form's hidden token, as a browser gets it: GET /login also sets the cookie it is bound to."""
+    found = re.search(r'name="login_csrf" value="([^"]+)"', client.get("/login").text)
+    assert found, "the sign-in form carries no login_csrf token"
+    return {"login_csrf": found.group(1)}
 
 
 def sign_in(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> str:

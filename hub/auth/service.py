@@ -7,14 +7,16 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.audit import record
+from hub.auth import lockout
 from hub.clock import now
-from hub.errors import Conflict, NotFound
-from hub.models import ApiToken, User
+from hub.config import Settings
+from hub.errors import Conflict, Forbidden, NotFound
+from hub.models import ApiToken, Unit, User
 
 ROLES = ("officer", "supervisor", "admin", "unit_staff")
 TOKEN_PREFIX = "hub_"
@@ -74,14 +76,26 @@ def issue_token(session: Session, *, user: User, label: str = "") -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
+    """The active user a token names, unless revoked or of a unit no longer active in the directory."""
     row = session.execute(
         select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
+        .outerjoin(Unit, Unit.code == User.unit_code)
         .where(
-            ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None), User.active.is_(True)
+            ApiToken.token_hash == _token_digest(token),
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
+            or_(User.unit_code.is_(None), Unit.active.is_(True)),
         )
     ).scalar_one_or_none()
     return row
+
+
+def unit_is_active(session: Session, *, unit_code: str | None) -> bool:
+    """Whether a user of `unit_code` may act: a court's or the hub's user (None) always may."""
+    if unit_code is None:
+        return True
+    return bool(session.execute(select(Unit.active).where(Unit.code == unit_code)).scalar_one_or_none())
 
 
 def user_by_name(session: Session, username: str) -> User | None:
@@ -91,11 +105,14 @@ def user_by_name(session: Session, username: str) -> User | None:
 def unit_system_user(session: Session, *, unit_code: str, unit_name: str) -> User:
     """The account a unit's own system acts as when a channel brings its receipt (http-push, folder).
 
-    Created on first use; it has no password and no token, so no one can sign in as it.
+    Created on first use; it has no password and no token, so no one can sign in as it. Refused (403)
+    while the unit or the account is inactive: a unit that left the directory answers nothing.
     """
     username = f"{unit_code}.system"
     user = user_by_name(session, username)
     if user is not None:
+        if not (user.active and unit_is_active(session, unit_code=unit_code)):
+            raise Forbidden(f"Unit {unit_code} is not active in the directory.", code="unit_inactive")
         return user
     user = User(
         username=username,
@@ -147,10 +164,12 @@ def is_unit_system(user: User) -> bool:
 
 def grant_token(session: Session, *, user_id: int, label: str, actor: str) -> str:
     """issue_token for an administrator, recorded in the audit log ("token.issued"). Refused (409) for an
-    inactive account and for a unit's system account. The plain token is returned once."""
+    inactive account, one of an inactive unit, and a unit's system account. The plain token is returned once."""
     user = _user(session, user_id)
     if not user.active:
         raise Conflict(f"User {user.username} is not active.", code="user_inactive")
+    if not unit_is_active(session, unit_code=user.unit_code):
+        raise Conflict(f"The unit {user.unit_code} of {user.username} is not active.", code="unit_inactive")
     if is_unit_system(user):
         raise Conflict(f"{user.username} is a unit's system account: it has no token.", code="system_account")
     token = issue_token(session, user=user, label=label)
@@ -185,19 +204,54 @@ def revoke_token(session: Session, *, token_id: int, actor: str, at: datetime) -
     return token
 
 
-def unlock_user(session: Session, *, user_id: int, actor: str, at: datetime) -> User:
-    """Lift a lock-out after too many wrong passwords ("user.unlocked"); 409 if the account is not locked."""
+def unlock_user(session: Session, *, settings: Settings, user_id: int, actor: str, at: datetime) -> User:
+    """Lift an account's lock-outs, from every address ("user.unlocked"); 409 if it is locked from none."""
     user = _user(session, user_id)
-    if user.locked_until is None or user.locked_until <= at:
+    held = lockout.locks(session, settings=settings, at=at).accounts.get(user.username, [])
+    if not held:
         raise Conflict(f"User {user.username} is not locked.", code="not_locked")
+    lockout.lift(session, username=user.username)
     record(
         session,
         actor=actor,
         kind="user.unlocked",
         entity="user",
         entity_id=user.id,
-        data={"username": user.username, "was_locked_until": user.locked_until.isoformat()},
+        data={"username": user.username, "sources": sorted(lock.source for lock in held)},
     )
-    user.locked_until, user.failed_logins = None, 0
-    session.flush()
+    return user
+
+
+def unlock_source(session: Session, *, settings: Settings, source: str, actor: str, at: datetime) -> None:
+    """Lift the lock-out of an address, for every account ("source.unlocked"); 409 if it is not locked."""
+    if source not in {lock.source for lock in lockout.locks(session, settings=settings, at=at).sources}:
+        raise Conflict(f"The address {source} is not locked.", code="source_not_locked")
+    lockout.lift(session, source=source)
+    record(
+        session,
+        actor=actor,
+        kind="source.unlocked",
+        entity="source",
+        entity_id=source,
+        data={"source": source},
+    )
+
+
+def reactivate_user(session: Session, *, user_id: int, actor: str) -> User:
+    """Make an inactive account active again ("user.reactivated"): 409 if it is active, or if it is of a
+    unit that is not active in the directory (the unit comes back first). Its tokens revoked stay so."""
+    user = _user(session, user_id)
+    if user.active:
+        raise Conflict(f"User {user.username} is active.", code="user_active")
+    if not unit_is_active(session, unit_code=user.unit_code):
+        raise Conflict(f"The unit {user.unit_code} of {user.username} is not active.", code="unit_inactive")
+    user.active = True
+    record(
+        session,
+        actor=actor,
+        kind="user.reactivated",
+        entity="user",
+        entity_id=user.id,
+        data={"username": user.username},
+    )
     return user

@@ -3,13 +3,14 @@
 from datetime import datetime
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub.audit import record
+from hub.clock import now
 from hub.config import Settings
 from hub.directory.loader import BUNDLED_DIRECTORY, Directory, load_directory
-from hub.models import Court, Unit
+from hub.models import ApiToken, Court, Unit, User, WebSession
 from hub.standard.codes import DEFAULT_LIMITS, Action
 from hub.standard.signatures import verify_signature
 
@@ -21,7 +22,10 @@ def configured_directory(settings: Settings) -> Directory:
 def sync_directory(session: Session, *, directory: Directory, actor: str = "system") -> list[str]:
     """Make the courts and units tables say what the file says; units no longer listed become inactive.
 
-    Returns the codes of units that changed, and records the change in the audit log.
+    Returns the codes of units that changed, and records the change in the audit log. The users of a unit
+    not listed are made inactive with it (deactivate_unit_users). When a unit is listed again its system
+    account comes back with it (it has no password or token: the hub acts as it for the unit's channels);
+    its staff stay inactive until an administrator reactivates them.
     """
     for entry in directory.courts:
         court = session.get(Court, entry.code) or Court(code=entry.code)
@@ -29,7 +33,7 @@ def sync_directory(session: Session, *, directory: Directory, actor: str = "syst
         court.certificates, court.require_signature = entry.certificates, entry.require_signature
         session.add(court)
     existing = {unit.code: unit for unit in session.execute(select(Unit)).scalars()}
-    changed = []
+    changed, returned = [], []
     for entry in directory.units:
         values = {
             "name": entry.name,
@@ -49,6 +53,8 @@ def sync_directory(session: Session, *, directory: Directory, actor: str = "syst
             session.add(Unit(code=entry.code, **values))
             changed.append(entry.code)
         elif any(getattr(unit, key) != value for key, value in values.items()):
+            if not unit.active:
+                returned.append(entry.code)
             for key, value in values.items():
                 setattr(unit, key, value)
             changed.append(entry.code)
@@ -57,6 +63,9 @@ def sync_directory(session: Session, *, directory: Directory, actor: str = "syst
             unit.active = False
             changed.append(unit.code)
     session.flush()
+    for code in sorted(existing):
+        deactivate_unit_users(session, unit_code=code, actor=actor)
+    _system_accounts_back(session, codes=returned, actor=actor)
     if changed:
         record(
             session,
@@ -67,6 +76,61 @@ def sync_directory(session: Session, *, directory: Directory, actor: str = "syst
             data={"changed": changed},
         )
     return changed
+
+
+def deactivate_unit_users(
+    session: Session, *, unit_code: str, actor: str, at: datetime | None = None
+) -> None:
+    """Make a unit's active users (staff and its system account) inactive, end their web sessions and
+    revoke their API tokens, recorded as "unit.users_deactivated"; nothing if none is active."""
+    at = at or now()
+    users = list(
+        session.execute(
+            select(User).where(User.unit_code == unit_code, User.active.is_(True)).order_by(User.username)
+        ).scalars()
+    )
+    if not users:
+        return
+    ids = [user.id for user in users]
+    for user in users:
+        user.active = False
+    sessions = session.execute(
+        update(WebSession)
+        .where(WebSession.user_id.in_(ids), WebSession.ended_at.is_(None), WebSession.expires_at > at)
+        .values(ended_at=at)
+    ).rowcount
+    tokens = session.execute(
+        update(ApiToken).where(ApiToken.user_id.in_(ids), ApiToken.revoked_at.is_(None)).values(revoked_at=at)
+    ).rowcount
+    record(
+        session,
+        actor=actor,
+        kind="unit.users_deactivated",
+        entity="unit",
+        entity_id=unit_code,
+        data={
+            "usernames": [user.username for user in users],
+            "sessions_ended": sessions,
+            "tokens_revoked": tokens,
+        },
+    )
+
+
+def _system_accounts_back(session: Session, *, codes: list[str], actor: str) -> None:
+    """The system accounts of units listed again made active ("user.reactivated"); staff are not."""
+    usernames = [f"{code}.system" for code in codes]
+    for user in session.execute(
+        select(User).where(User.username.in_(usernames), User.active.is_(False)).order_by(User.username)
+    ).scalars():
+        user.active = True
+        record(
+            session,
+            actor=actor,
+            kind="user.reactivated",
+            entity="user",
+            entity_id=user.id,
+            data={"username": user.username, "unit_code": user.unit_code},
+        )
 
 
 def verify_sender(tree: etree._ElementTree, *, sender: Court | Unit, at: datetime) -> str | None:

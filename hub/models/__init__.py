@@ -3,7 +3,7 @@
 from hub.models.alerts import Alert, AlertItem
 from hub.models.base import Base
 from hub.models.delivery import DeliveryAttempt, QueuedDelivery
-from hub.models.directory import ApiToken, Court, Unit, User, WebSession
+from hub.models.directory import ApiToken, Court, LoginFailure, Unit, User, WebSession
 from hub.models.exchange import Control, FoundAsset, Item, Receipt, ReceiptFile, Request, RequestFile, Task
 from hub.models.store import AuditEvent, AuditHead, Blob, BlobOwner, CalendarDay, CalendarYear
 
@@ -23,6 +23,7 @@ __all__ = [
     "DeliveryAttempt",
     "FoundAsset",
     "Item",
+    "LoginFailure",
     "QueuedDelivery",
     "Receipt",
     "ReceiptFile",

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.models.base import Base
@@ -43,6 +43,10 @@ class Unit(Base):
 
 
 class User(Base):
+    """A person who signs in (or calls with a token), or a unit's system account (hub/auth/service.py). A unit's
+    users are made inactive when their unit leaves the directory, and stay so until an administrator
+    reactivates them; a user of an inactive unit is refused whatever its own flag says."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,8 +60,6 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")  # since the last success
-    locked_until: Mapped[datetime | None]  # sign-in refused until then, after too many failures
 
 
 class ApiToken(Base):
@@ -85,3 +87,18 @@ class WebSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """A refused sign-in: the name as typed (an account or not) and the address it came from.
+
+    Rows live HUB_LOGIN_LOCK_MINUTES; counted per (username, source) and per source (hub/auth/lockout.py).
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_source_username", "source", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)

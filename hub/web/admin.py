@@ -20,10 +20,20 @@ from starlette.datastructures import UploadFile
 
 from hub.alerts.jobs import JOBS
 from hub.alerts.service import list_alerts
-from hub.auth.service import accounts, grant_token, is_unit_system, revoke_token, unlock_user
+from hub.auth.lockout import locks
+from hub.auth.service import (
+    accounts,
+    grant_token,
+    is_unit_system,
+    reactivate_user,
+    revoke_token,
+    unlock_source,
+    unlock_user,
+)
 from hub.calendar.importer import NoticeError, import_year, load_notice
 from hub.calendar.service import load_calendar, show_year
 from hub.clock import SHANGHAI, now, today_shanghai
+from hub.context import Hub
 from hub.delivery.service import list_deliveries, serve_again, visible_delivery
 from hub.deps import HubDep, SessionDep
 from hub.errors import Forbidden, HubError, Invalid
@@ -41,6 +51,9 @@ MESSAGES = {  # service error code -> what the administrator reads
     "system_account": "这是联动单位系统的内部账号，不能签发令牌。",
     "token_revoked": "该令牌已被撤销。",
     "not_locked": "该账号当前未被锁定，无需解锁。",
+    "source_not_locked": "该地址当前未被锁定，无需解锁。",
+    "user_active": "该账号已是启用状态。",
+    "unit_inactive": "该账号所属单位已不在单位名录中（已停用），请先恢复单位。",
     "delivery_pending": "该任务已有等待或正在进行的送达，请稍后刷新查看结果。",
     "task_closed": "该任务已办结或已撤回，无需再次送达。",
     "channel_gone": "该单位已没有这一送达渠道：请对其现有渠道的送达记录点击“重新送达”。",
@@ -48,7 +61,8 @@ MESSAGES = {  # service error code -> what the administrator reads
 }
 DONE = {  # ?done= after a form, a fixed notice (never text from the address)
     "revoked": "令牌已撤销，使用该令牌的调用将被拒绝。",
-    "unlocked": "账号已解锁，用户现在可以重新登录。",
+    "unlocked": "已解除锁定，现在可以重新登录。",
+    "reactivated": "账号已重新启用。此前撤销的接口令牌仍然无效，如需请重新签发。",
     "again": "已重新排入送达队列，送达结果稍后显示在下方。",
 }
 CATEGORIES = {
@@ -182,30 +196,40 @@ def units(request: Request, user: WebUserDep, session: SessionDep) -> Response:
 
 
 def _users_page(
-    request: Request, session: Session, *, issued: dict[str, Any] | None = None, done: str | None = None
+    request: Request,
+    session: Session,
+    hub: Hub,
+    *,
+    issued: dict[str, Any] | None = None,
+    done: str | None = None,
 ) -> Response:
-    units = {u.code: u.name for u in _units(session)}
+    units = _units(session)
     return page(
         request,
         "admin/users.html",
         accounts=accounts(session),
-        units=units,
+        units={u.code: u.name for u in units},
+        active_units={u.code for u in units if u.active},
         courts=_court_names(session),
         issued=issued,
         done=DONE.get(done or ""),
-        now=now(),
+        locks=locks(session, settings=hub.settings, at=now()),
         is_unit_system=is_unit_system,
     )
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users(request: Request, user: WebUserDep, session: SessionDep, done: str | None = None) -> Response:
+def users(
+    request: Request, user: WebUserDep, session: SessionDep, hub: HubDep, done: str | None = None
+) -> Response:
     _admin(user)
-    return _users_page(request, session, done=done)
+    return _users_page(request, session, hub, done=done)
 
 
 @router.post("/users/{user_id}/tokens", response_class=HTMLResponse)
-def issue(request: Request, user_id: int, user: WebUserDep, session: SessionDep, form: FormDep) -> Response:
+def issue(
+    request: Request, user_id: int, user: WebUserDep, session: SessionDep, hub: HubDep, form: FormDep
+) -> Response:
     """A new token, shown once on the page that answers (it is stored only as its hash)."""
     _admin(user)
     label = str(form.get("label") or "").strip() or "网页签发"
@@ -213,7 +237,7 @@ def issue(request: Request, user_id: int, user: WebUserDep, session: SessionDep,
         raise Invalid("令牌用途说明最多 100 个字。")
     with _in_chinese():
         token = grant_token(session, user_id=user_id, label=label, actor=user.principal.actor)
-    response = _users_page(request, session, issued={"user_id": user_id, "label": label, "token": token})
+    response = _users_page(request, session, hub, issued={"user_id": user_id, "label": label, "token": token})
     response.headers["Cache-Control"] = "no-store"  # the token is in this page only
     return response
 
@@ -227,11 +251,28 @@ def revoke(token_id: int, user: WebUserDep, session: SessionDep, _: FormDep) -> 
 
 
 @router.post("/users/{user_id}/unlock")
-def unlock(user_id: int, user: WebUserDep, session: SessionDep, _: FormDep) -> Response:
+def unlock(user_id: int, user: WebUserDep, session: SessionDep, hub: HubDep, _: FormDep) -> Response:
     _admin(user)
     with _in_chinese():
-        unlock_user(session, user_id=user_id, actor=user.principal.actor, at=now())
+        unlock_user(session, settings=hub.settings, user_id=user_id, actor=user.principal.actor, at=now())
     return RedirectResponse("/admin/users?done=unlocked", status_code=303)
+
+
+@router.post("/sources/unlock")
+def unlock_address(user: WebUserDep, session: SessionDep, hub: HubDep, form: FormDep) -> Response:
+    _admin(user)
+    source = str(form.get("source") or "")
+    with _in_chinese():
+        unlock_source(session, settings=hub.settings, source=source, actor=user.principal.actor, at=now())
+    return RedirectResponse("/admin/users?done=unlocked", status_code=303)
+
+
+@router.post("/users/{user_id}/reactivate")
+def reactivate(user_id: int, user: WebUserDep, session: SessionDep, _: FormDep) -> Response:
+    _admin(user)
+    with _in_chinese():
+        reactivate_user(session, user_id=user_id, actor=user.principal.actor)
+    return RedirectResponse("/admin/users?done=reactivated", status_code=303)
 
 
 def _year(text: str | None) -> int:

@@ -168,6 +168,8 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/admin/users"):                                    web(None, ADMIN_ONLY),
     ("POST", "/admin/users/{user_id}/tokens"):                  web("user", ADMIN_ONLY),
     ("POST", "/admin/users/{user_id}/unlock"):                  web("user", ADMIN_ONLY),
+    ("POST", "/admin/users/{user_id}/reactivate"):              web("user", ADMIN_ONLY),
+    ("POST", "/admin/sources/unlock"):                          web(None, ADMIN_ONLY),
     ("POST", "/admin/tokens/{token_id}/revoke"):                web("token", ADMIN_ONLY),
     ("GET", "/admin/calendar"):                                 web(None, ADMIN_ONLY),
     ("POST", "/admin/calendar"):                                web(None, ADMIN_ONLY),

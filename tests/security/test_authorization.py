@@ -32,6 +32,7 @@ from conftest import (
     edited,
     example,
     listed_files,
+    login_fields,
     multipart,
     post_receipt,
     submit,
@@ -373,7 +374,7 @@ def build(hub: Hub, client: TestClient) -> World:
 def world(template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("authorization")
     with cloned_database(template, folder) as url:
-        settings = Settings(database_url=url, data_dir=folder / "data", demo=True)
+        settings = Settings(database_url=url, data_dir=folder / "data", demo=True, metrics_open=True)
         hub = Hub.from_settings(settings)
         try:
             with TestClient(create_app(settings, hub), follow_redirects=False) as client:
@@ -423,9 +424,9 @@ def call(world: World, case: Case) -> httpx.Response:
         browser = world.open_session(username) if fresh else world.sessions[username]
         headers = {"Cookie": f"{COOKIE}={browser.cookie}"}
         data = {"csrf": browser.csrf} if case.method == "POST" else None
-    if (case.method, case.path) == ("POST", "/login"):
-        data = {"username": SPARE, "password": DEMO_PASSWORD}
     world.client.cookies.clear()
+    if (case.method, case.path) == ("POST", "/login"):  # the form as fetched: its token and cookie
+        data = {**login_fields(world.client), "username": SPARE, "password": DEMO_PASSWORD}
     query = QUERIES.get((case.method, case.path))
     return world.client.request(case.method, url_of(world, case), params=query, headers=headers, data=data)
 
