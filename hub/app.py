@@ -2,13 +2,14 @@
 
 from fastapi import FastAPI
 
-from hub import errors, web
+from hub import api_docs, errors, web
 from hub.alerts.endpoints import router as alerts_router
 from hub.config import Settings, get_settings
 from hub.context import Hub
 from hub.controls.endpoints import router as controls_router
 from hub.delivery.endpoints import router as deliveries_router
 from hub.directory.endpoints import router as units_router
+from hub.headers import SecurityHeaders
 from hub.ops import endpoints as ops
 from hub.requests.endpoints import router as requests_router
 from hub.supervision.endpoints import router as supervision_router
@@ -21,8 +22,12 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         title="Linkage Hub 执行联动协作平台",
         version="0.1.0",
         description="Standard XML requests in, one task per member unit out, receipts back (docs/STANDARD.md).",
+        openapi_url=None,  # api_docs.install: only when settings.api_docs
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.hub = hub or Hub.from_settings(settings)
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
     for router in (
         requests_router,
@@ -43,6 +48,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         return {"status": "ok"}
 
     ops.install(app)
+    api_docs.install(app, served=bool(settings.api_docs))
 
     return app
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hub.clock import now
 from hub.db import on_rollback
 from hub.durable import fsync_folder, write_synced
+from hub.headers import NOTHING_HEADERS
 from hub.models import Blob, BlobOwner
 
 
@@ -145,8 +146,15 @@ def _insert(session: Session, table: type[Blob] | type[BlobOwner]):
 
 def blob_response(blobs: BlobStore, sha256: str, media_type: str, *, filename: str | None = None) -> Response:
     """A download of stored bytes, the same for the API and the pages: byte for byte, their sha256 in
-    X-Content-SHA256, and with `filename` an attachment of that name (filename*, so any name survives)."""
-    headers = {"X-Content-SHA256": sha256}
-    if filename:
-        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    X-Content-SHA256, always an attachment named `filename` (default document.xml, or file) that a browser
+    saves and never shows: a stored document may carry active content (an XHTML script in a ds:Object),
+    so nothing in it may run or load on the hub's origin (nosniff, and a CSP that allows nothing)."""
+    name = filename or ("document.xml" if media_type == "application/xml" else "file")
+    disposition = f"attachment; filename=\"{_ascii(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+    headers = {"X-Content-SHA256": sha256, "Content-Disposition": disposition, **NOTHING_HEADERS}
     return Response(blobs.read(sha256), media_type=media_type, headers=headers)
+
+
+def _ascii(name: str) -> str:
+    """`name` for the plain filename parameter: printable ASCII without quotes or backslashes."""
+    return "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in name)

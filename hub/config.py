@@ -75,13 +75,21 @@ class Settings(BaseSettings):
         False, description="Log every line (the hub's and the HTTP server's) as one JSON object."
     )
     metrics_token: SecretStr = Field(
-        SecretStr(""), description="Bearer token that /metrics asks for; empty: /metrics is open."
+        SecretStr(""), description="Bearer token that /metrics asks for; empty: see metrics_open."
+    )
+    metrics_open: bool = Field(
+        False, description="With no metrics_token, serve /metrics to anyone; off: /metrics answers 404."
+    )
+    api_docs: bool | None = Field(
+        None, description="Serve the API documentation (/docs, /openapi.json); default: in demo mode only."
     )
 
     @model_validator(mode="after")
     def _defaults(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'hub.db').resolve()}"
+        if self.api_docs is None:
+            self.api_docs = self.demo
         return self
 
     @property

@@ -1,4 +1,5 @@
-"""/readyz and /metrics. Like /healthz they need no sign-in; /metrics asks for HUB_METRICS_TOKEN when set."""
+"""/readyz and /metrics. Like /healthz they need no sign-in. /metrics asks for HUB_METRICS_TOKEN when set;
+without one it is served only with HUB_METRICS_OPEN=1, and is else 404."""
 
 import hmac
 
@@ -27,6 +28,9 @@ def readyz(hub: HubDep) -> JSONResponse:
 def metrics(request: Request, hub: HubDep) -> Response:
     """The Prometheus text format: this process's HTTP figures and the hub's figures from the database."""
     expected = hub.settings.metrics_token.get_secret_value()
+    if not expected and not hub.settings.metrics_open:
+        message = "/metrics is not served: set HUB_METRICS_TOKEN and scrape with it, or HUB_METRICS_OPEN=1."
+        return JSONResponse(error_body("not_found", message), status_code=404)
     if expected:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):

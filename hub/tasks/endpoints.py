@@ -49,7 +49,9 @@ def get_task_document(task_id: int, session: SessionDep, principal: PrincipalDep
     """The request XML exactly as the court sent it."""
     task = visible_task(session, principal=principal, task_id=task_id)
     mark_viewed(session, principal=principal, task=task, at=now())
-    return blob_response(hub.blobs, task.request.document_sha256, "application/xml")
+    return blob_response(
+        hub.blobs, task.request.document_sha256, "application/xml", filename=f"{task.request.request_no}.xml"
+    )
 
 
 @router.get("/tasks/{task_id}/files/{filename}", response_class=Response)
@@ -96,7 +98,9 @@ def get_receipt_document(
 ) -> Response:
     """The receipt XML exactly as the unit sent it."""
     receipt = _visible_receipt(session, principal, receipt_id)
-    return blob_response(hub.blobs, receipt.document_sha256, "application/xml")
+    return blob_response(
+        hub.blobs, receipt.document_sha256, "application/xml", filename=f"{receipt.receipt_no}.xml"
+    )
 
 
 @router.get("/receipts/{receipt_id}/files/{filename}", response_class=Response)

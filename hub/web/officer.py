@@ -17,6 +17,7 @@ from hub.clock import now
 from hub.db import unit_of_work
 from hub.deps import HubDep, SessionDep
 from hub.errors import Conflict, HubError, Invalid, NotFound
+from hub.headers import NOTICE_CSP
 from hub.requests.service import (
     Submission,
     active_units,
@@ -319,7 +320,7 @@ def notice(request_id: int, user: WebUserDep, session: SessionDep, hub: HubDep, 
     else:
         addressee = answers[0].unit_name if len(answers) == 1 else "各协助执行单位"
     rendered = render_notice(hub.blobs.read(found.document_sha256), unit_name=addressee)
-    return HTMLResponse(rendered.html)
+    return HTMLResponse(rendered.html, headers={"Content-Security-Policy": NOTICE_CSP})
 
 
 @router.get("/requests/{request_id:int}/document")
@@ -329,7 +330,9 @@ def request_document(request_id: int, user: WebUserDep, session: SessionDep, hub
         found = visible_request(session, principal=court_reader(user), request_id=request_id)
     except NotFound:
         raise request_not_found(request_id) from None
-    return blob_response(hub.blobs, found.document_sha256, "application/xml")
+    return blob_response(
+        hub.blobs, found.document_sha256, "application/xml", filename=f"{found.request_no}.xml"
+    )
 
 
 @router.get("/requests/{request_id:int}/files/{filename}")
@@ -361,7 +364,9 @@ def receipt_document(
 ) -> Response:
     """The receipt XML byte for byte as the unit sent it."""
     receipt = _receipt(session, user, request_id, receipt_id)
-    return blob_response(hub.blobs, receipt.document_sha256, "application/xml")
+    return blob_response(
+        hub.blobs, receipt.document_sha256, "application/xml", filename=f"{receipt.receipt_no}.xml"
+    )
 
 
 @router.get("/requests/{request_id:int}/receipts/{receipt_id:int}/files/{filename}")

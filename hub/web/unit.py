@@ -19,7 +19,9 @@ from hub.clock import SHANGHAI, now, today_shanghai
 from hub.context import Hub
 from hub.deps import HubDep, SessionDep
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.headers import NOTICE_CSP
 from hub.models import Control, Receipt, Task
+from hub.params import page_number
 from hub.requests.service import Submission
 from hub.standard.codes import FINAL_OUTCOMES, PERIOD_ACTIONS, REASON_REQUIRED, Action, Outcome
 from hub.standard.documents import read_receipt
@@ -56,7 +58,6 @@ CONFLICTS = {
 }
 # The answers people give most first; a mismatch of the request's information last.
 OUTCOME_ORDER = [o for o in Outcome if o is not Outcome.INFO_MISMATCH] + [Outcome.INFO_MISMATCH]
-NOTICE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 
 def _task(session: Session, user: SignedIn, task_id: int) -> Task:
@@ -94,7 +95,7 @@ def inbox(request: Request, user: WebUserDep, session: SessionDep, status: str =
     if not user.principal.is_unit:
         raise Forbidden("待办任务是协助单位经办人的页面，您的账号不属于任何协助单位。")
     status = status if status in FILTERS else "open"
-    number = int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1
+    number = page_number(page_no)
     unit = user.principal.unit_code
     tasks, total = unit_inbox(
         session,
@@ -189,7 +190,10 @@ def notice(task_id: int, user: WebUserDep, session: SessionDep, hub: HubDep) -> 
 @router.get("/tasks/{task_id}/document")
 def task_document(task_id: int, user: WebUserDep, session: SessionDep, hub: HubDep) -> Response:
     """The request XML exactly as the court sent it."""
-    return blob_response(hub.blobs, _task(session, user, task_id).request.document_sha256, "application/xml")
+    found = _task(session, user, task_id).request
+    return blob_response(
+        hub.blobs, found.document_sha256, "application/xml", filename=f"{found.request_no}.xml"
+    )
 
 
 @router.get("/tasks/{task_id}/files/{filename}")
@@ -212,8 +216,9 @@ def _receipt(session: Session, user: SignedIn, task_id: int, receipt_id: int) ->
 @router.get("/tasks/{task_id}/receipts/{receipt_id}/document")
 def receipt_document(task_id: int, receipt_id: int, user: WebUserDep, session: SessionDep, hub: HubDep):
     """A receipt XML exactly as the unit sent it."""
+    receipt = _receipt(session, user, task_id, receipt_id)
     return blob_response(
-        hub.blobs, _receipt(session, user, task_id, receipt_id).document_sha256, "application/xml"
+        hub.blobs, receipt.document_sha256, "application/xml", filename=f"{receipt.receipt_no}.xml"
     )
 
 

@@ -31,6 +31,12 @@ DOMAIN = (
 )
 
 
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    """The tests' settings with /metrics served to anyone (HUB_METRICS_OPEN=1): without it or a token, 404."""
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", demo=True, metrics_open=True)
+
+
 def scrape(client: TestClient, headers: dict[str, str] | None = None) -> dict[tuple, float]:
     """/metrics parsed by Prometheus's own parser: (sample name, sorted labels) -> value."""
     response = client.get("/metrics", headers=headers or {})
@@ -88,7 +94,9 @@ def test_not_ready_when_the_schema_is_behind_the_code(hub, client):
 
 def test_with_the_database_down_readyz_names_it_and_metrics_still_answer(tmp_path):
     nothing_listens = f"postgresql+psycopg://hub@127.0.0.1:{free_port()}/hub"
-    hub = Hub.from_settings(Settings(database_url=nothing_listens, data_dir=tmp_path, demo=True))
+    hub = Hub.from_settings(
+        Settings(database_url=nothing_listens, data_dir=tmp_path, demo=True, metrics_open=True)
+    )
     with TestClient(create_app(hub.settings, hub)) as client:
         response = client.get("/readyz")
         assert response.status_code == 503

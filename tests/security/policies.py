@@ -179,12 +179,12 @@ POLICIES: dict[tuple[str, str], Policy] = {
     # --- health, documentation, static files --------------------------------------------------------
     ("GET", "/healthz"):                                        OPEN,
     ("GET", "/readyz"):                                         OPEN,
-    # counts per unit, no case data; HUB_METRICS_TOKEN closes it to a scraper's token (tests/ops)
+    # counts per unit, no case data: 404 unless HUB_METRICS_OPEN (as in the test world) or, to a
+    # scraper's token, HUB_METRICS_TOKEN (tests/ops, tests/security/test_served_content.py)
     ("GET", "/metrics"):                                        OPEN,
+    # 404 unless HUB_API_DOCS, on by default in demo mode (as in the test world)
     ("GET", "/openapi.json"):                                   OPEN,
     ("GET", "/docs"):                                           OPEN,
-    ("GET", "/docs/oauth2-redirect"):                           OPEN,
-    ("GET", "/redoc"):                                          OPEN,
     ("GET", "/static/{path}"):                                  OPEN,
 }
 # fmt: on

@@ -78,8 +78,7 @@
   function listed(name) { return (form.getAttribute(name) || "").split(" "); }
 
   function show(element, visible) {
-    element.hidden = !visible;
-    element.style.display = visible ? "" : "none"; // hub.css gives form labels display: block
+    element.hidden = !visible; // hub.css: [hidden] wins over the labels' display: block
     var inputs = element.querySelectorAll("input, select, textarea");
     for (var i = 0; i < inputs.length; i++) { inputs[i].disabled = !visible; }
   }
@@ -125,7 +124,7 @@
 
   var itemRows = document.getElementById("item-rows");
   var addItem = document.getElementById("add-item");
-  addItem.style.display = "";
+  addItem.hidden = false;
   addItem.addEventListener("click", function () {
     addRow(itemRows, document.getElementById("item-template"), function (row, index) {
       row.querySelector("[data-item-number]").textContent = String(index + 1);
@@ -134,7 +133,7 @@
   });
   var documentRows = document.getElementById("document-rows");
   var addDocument = document.getElementById("add-document");
-  addDocument.style.display = "";
+  addDocument.hidden = false;
   addDocument.addEventListener("click", function () {
     addRow(documentRows, document.getElementById("document-template"));
   });
