@@ -10,6 +10,7 @@ from hub.controls.endpoints import router as controls_router
 from hub.delivery.endpoints import router as deliveries_router
 from hub.directory.endpoints import router as units_router
 from hub.headers import SecurityHeaders
+from hub.limits import BodyLimits
 from hub.ops import endpoints as ops
 from hub.requests.endpoints import router as requests_router
 from hub.supervision.endpoints import router as supervision_router
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         redoc_url=None,
     )
     app.state.hub = hub or Hub.from_settings(settings)
+    app.add_middleware(BodyLimits)  # innermost: its 413s get the headers and the metrics too
     app.add_middleware(SecurityHeaders)
     errors.install(app)
     for router in (

@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     demo: bool = Field(False, description="Demo mode: allows the default secret key.")
     max_document_bytes: int = Field(DEFAULT_MAX_BYTES, description="Largest request or receipt XML.")
     max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest attached file.")
+    max_request_bytes: int = Field(
+        128 * 1024 * 1024,
+        gt=0,
+        description="Largest body of a submission with its files (the API's and the pages' uploads), refused "
+        "413 before it is read: the document and two files at their limits fit. Any other body: 64 KB.",
+    )
     fund_account_period_years: int = Field(1, ge=1, le=3, description="Longest FUND_ACCOUNT control.")
     public_url: str = Field("http://127.0.0.1:8000", description="Base of links in e-mails and pages.")
     signing_key_file: Path | None = Field(

@@ -7,12 +7,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 
 from hub.auth.service import Principal, principal, user_for_token
 from hub.context import Hub
 from hub.db import reading, unit_of_work
 from hub.errors import Invalid, TooLarge, Unauthorized, UnsupportedMedia
+from hub.limits import FormLimits, PartTooLarge, read_form
 from hub.requests.service import Submission
 from hub.standard.xml import Problem
 
@@ -62,20 +62,9 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _part_bytes(part: UploadFile | str, name: str, limit: int) -> bytes:
-    if isinstance(part, str):
-        data = part.encode()
-    else:
-        if part.size is not None and part.size > limit:
-            raise TooLarge(f"The part {name} ({part.filename}) is larger than the limit of {limit} bytes.")
-        data = await part.read()
-    if len(data) > limit:
-        raise TooLarge(f"The part {name} is larger than the limit of {limit} bytes.")
-    return data
-
-
 async def read_submission(request: Request, hub: HubDep) -> Submission:
-    """The body as a document: application/xml, or multipart/form-data with `document` and `files` parts."""
+    """The body as a document: application/xml, or multipart/form-data with `document` and `files` parts,
+    each part refused (413) as soon as it passes its limit (hub/limits.py)."""
     settings = hub.settings
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in XML_TYPES:
@@ -85,20 +74,31 @@ async def read_submission(request: Request, hub: HubDep) -> Submission:
             f"Send the document as application/xml, or as multipart/form-data with a part 'document' "
             f"and a part 'files' per listed file (got {content_type or 'no content type'}).",
         )
+    limits = FormLimits(
+        file_bytes=settings.max_file_bytes,
+        field_bytes=settings.max_document_bytes,
+        max_files=200,
+        max_fields=50,
+        by_name={"document": settings.max_document_bytes},
+    )
     try:
-        form = await request.form(max_files=200, max_fields=50, max_part_size=settings.max_document_bytes)
-    except HTTPException as exc:  # Starlette's answer to a form field past max_part_size is a bare 400
-        if "exceeded maximum size" in str(exc.detail):  # "Field ..." or "Part ..."
+        form = await read_form(request, limits)
+    except PartTooLarge as exc:
+        if exc.filename is None:
             raise TooLarge(
-                f"A form field is larger than the limit of {settings.max_document_bytes} bytes: send the "
-                "document as a file part named 'document'."
+                f"A form field is larger than the limit of {exc.limit} bytes: send the document as a file "
+                "part named 'document'."
             ) from None
-        raise
+        raise TooLarge(
+            f"The part {exc.name} ({exc.filename}) is larger than the limit of {exc.limit} bytes: "
+            "refused as it passed the limit, the rest of the body unread."
+        ) from None
     try:
         documents = form.getlist("document")
         if len(documents) != 1:
             raise Invalid("The multipart body needs exactly one part named 'document' holding the XML.")
-        submission = Submission(await _part_bytes(documents[0], "document", settings.max_document_bytes))
+        document = documents[0]
+        submission = Submission(document.encode() if isinstance(document, str) else await document.read())
         problems = []
         for part in form.getlist("files"):
             if not isinstance(part, UploadFile) or not part.filename:
@@ -107,7 +107,7 @@ async def read_submission(request: Request, hub: HubDep) -> Submission:
             if part.filename in submission.files:
                 problems.append(Problem(None, "files", f"the file {part.filename} was sent twice"))
                 continue
-            submission.files[part.filename] = await _part_bytes(part, "files", settings.max_file_bytes)
+            submission.files[part.filename] = await part.read()
         if problems:
             raise Invalid(problems[0].message, details=problems)
         return submission

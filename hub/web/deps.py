@@ -9,7 +9,8 @@ from starlette.datastructures import FormData
 from hub.clock import now
 from hub.db import unit_of_work
 from hub.deps import HubDep
-from hub.errors import Forbidden
+from hub.errors import Forbidden, TooLarge
+from hub.limits import SMALL_BODY_BYTES, BadToken, FormLimits, PartTooLarge, read_form, size_text
 from hub.web.session import COOKIE, SignedIn, csrf_ok, signed_in
 
 
@@ -34,13 +35,21 @@ def web_user(request: Request, hub: HubDep) -> SignedIn:
 WebUserDep = Annotated[SignedIn, Depends(web_user)]
 
 
-async def checked_form(request: Request, user: WebUserDep) -> FormData:
-    """The posted form, refused unless it carries the session's CSRF token."""
-    form = await request.form()
-    given = form.get("csrf")
-    if not csrf_ok(user.csrf_token, given if isinstance(given, str) else None):
-        raise Forbidden("表单已过期或来源不明，请返回上一页刷新后重新提交。", code="csrf")
-    return form
+async def checked_form(request: Request, user: WebUserDep, hub: HubDep) -> FormData:
+    """The posted form, refused unless it carries the session's CSRF token. The token is checked as soon as
+    it is read, before any file part is taken (the pages' forms put it first), and each part is refused
+    (413) as soon as it passes its limit: a file max_file_bytes, a field SMALL_BODY_BYTES (hub/limits.py).
+    Narrower limits (a document, a calendar notice) are the routes' own."""
+    limits = FormLimits(
+        file_bytes=hub.settings.max_file_bytes, field_bytes=SMALL_BODY_BYTES, max_files=200, max_fields=2000
+    )
+    try:
+        return await read_form(request, limits, check=("csrf", lambda given: csrf_ok(user.csrf_token, given)))
+    except BadToken:
+        raise Forbidden("表单已过期或来源不明，请返回上一页刷新后重新提交。", code="csrf") from None
+    except PartTooLarge as exc:
+        what = f"文件 {exc.filename} " if exc.filename else "表单中的一项"
+        raise TooLarge(f"{what}超过 {size_text(exc.limit)} 的上限，未予接收。") from None
 
 
 FormDep = Annotated[FormData, Depends(checked_form)]

@@ -5,6 +5,7 @@ from starlette.datastructures import UploadFile
 from hub.auth.service import Principal
 from hub.clock import SHANGHAI, now
 from hub.errors import Forbidden, HubError, Invalid, NotFound
+from hub.limits import size_text
 from hub.standard.xml import DocumentError, Problem
 from hub.web.session import SignedIn
 
@@ -40,15 +41,14 @@ def refusal(exc: DocumentError | HubError) -> list[Problem]:
     return exc.details or [Problem(None, "/", exc.message)]
 
 
-def size_text(limit: int) -> str:
-    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
-
-
 def read_part(part: object, limit: int) -> bytes | None:
     """The bytes of an uploaded file (None when no file was chosen); Invalid past `limit` bytes."""
     if not isinstance(part, UploadFile) or not part.filename:
         return None
+    too_large = Invalid(f"文件 {part.filename} 超过 {size_text(limit)} 的上限。")
+    if part.size is not None and part.size > limit:  # counted while the form was parsed: not read
+        raise too_large
     data = part.file.read(limit + 1)
     if len(data) > limit:
-        raise Invalid(f"文件 {part.filename} 超过 {size_text(limit)} 的上限。")
+        raise too_large
     return data
