@@ -27,18 +27,21 @@ def get_deliveries(
     rows, total = list_deliveries(
         session, principal=principal, status=status, unit_code=unit, limit=limit, offset=offset
     )
-    return Page(items=[DeliveryOut.of(d) for d in rows], total=total, limit=limit, offset=offset)
+    return Page(items=[DeliveryOut.of(d, principal) for d in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/deliveries/{delivery_id}", response_model=DeliveryOut)
 def get_delivery(delivery_id: int, session: SessionDep, principal: PrincipalDep) -> DeliveryOut:
-    return DeliveryOut.of(visible_delivery(session, principal=principal, delivery_id=delivery_id))
+    return DeliveryOut.of(visible_delivery(session, principal=principal, delivery_id=delivery_id), principal)
 
 
 @router.get("/tasks/{task_id}/deliveries", response_model=list[DeliveryOut])
 def get_task_deliveries(task_id: int, session: SessionDep, principal: PrincipalDep) -> list[DeliveryOut]:
-    """How a task was served: each channel tried, each attempt and its error."""
-    return [DeliveryOut.of(d) for d in task_deliveries(session, principal=principal, task_id=task_id)]
+    """How a task was served: each channel tried, each attempt and why it failed (the channel's own words
+    for administrators, the kind of failure and the unit's HTTP status for everyone else)."""
+    return [
+        DeliveryOut.of(d, principal) for d in task_deliveries(session, principal=principal, task_id=task_id)
+    ]
 
 
 @router.post("/deliveries/{delivery_id}/serve-again", response_model=DeliveryOut, status_code=201)
@@ -62,4 +65,4 @@ def post_serve_again(
         calendar=load_calendar(session),
     )
     background.add_task(hub.wake)
-    return DeliveryOut.of(again)
+    return DeliveryOut.of(again, principal)

@@ -4,8 +4,10 @@ from starlette.datastructures import UploadFile
 
 from hub.auth.service import Principal
 from hub.clock import SHANGHAI, now
+from hub.delivery.schemas import trouble
 from hub.errors import Forbidden, HubError, Invalid, NotFound
 from hub.limits import size_text
+from hub.models import QueuedDelivery
 from hub.standard.xml import DocumentError, Problem
 from hub.web.session import SignedIn
 
@@ -52,3 +54,21 @@ def read_part(part: object, limit: int) -> bytes | None:
     if len(data) > limit:
         raise too_large
     return data
+
+
+# Why a delivery is not served, as the request's page says it (hub/delivery/schemas.py: trouble): the kind
+# of failure and the unit's HTTP status, never the channel's own words (the unit's answer, a server's path).
+DELIVERY_TROUBLES = {
+    "retry": ("对方系统暂时无法接收{status}，平台将自动重试", "（HTTP {}）"),
+    "exhausted": ("多次尝试未能送达{status}", "（HTTP {}）"),
+    "refused": ("对方拒收{status}", "：HTTP {}"),
+    "misconfigured": ("该单位的送达方式配置有误，需由系统管理员处理", ""),
+}
+
+
+def delivery_note(delivery: QueuedDelivery) -> str | None:
+    found = trouble(delivery)
+    if found is None:
+        return None
+    text, status = DELIVERY_TROUBLES[found[0]]
+    return text.format(status=status.format(found[1]) if found[1] else "")

@@ -15,6 +15,7 @@ from hub.standard.labels import (
     label_of,
 )
 from hub.standard.notice import chinese_date, chinese_instant, chinese_money
+from hub.web.officer_access import delivery_note
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 TEMPLATES.env.filters.update(
@@ -34,6 +35,7 @@ ROLE_NAMES = {
 TEMPLATES.env.globals.update(role_names=ROLE_NAMES)
 
 TEMPLATES.env.filters["status"] = lambda s: STATUS_NAMES.get(s, s)
+TEMPLATES.env.filters["delivery_note"] = delivery_note  # never a delivery's last_error itself
 
 # One name per state and channel on every page (templates read them as globals of the same names).
 TEMPLATES.env.globals.update(

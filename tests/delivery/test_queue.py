@@ -104,7 +104,7 @@ def test_an_answer_that_is_not_a_valid_receipt_is_noted_and_the_task_stays_serve
     assert "not taken as a receipt" in attempt["note"] and "UnitCode" in attempt["note"]
 
 
-def test_a_busy_unit_costs_retries_then_is_served(client, officer, switch, endpoint, worker, secret):
+def test_a_busy_unit_costs_retries_then_is_served(client, officer, token, switch, endpoint, worker, secret):
     endpoint.answer(Answer(503, b"busy", "text/plain"), Answer(503, b"busy", "text/plain"), Answer(202))
     worker.hub.settings.delivery_max_attempts = 3
     switch("real-estate", {**PUSH, "url": endpoint.url})
@@ -112,9 +112,13 @@ def test_a_busy_unit_costs_retries_then_is_served(client, officer, switch, endpo
     worker.run_deliveries()
     task = task_of(client, officer, request, "real-estate")
     assert task["status"] == "served"
-    [delivery] = deliveries(client, officer, task["id"])
+    [delivery] = deliveries(client, token("admin"), task["id"])
     assert [a["outcome"] for a in delivery["attempt_log"]] == ["retry", "retry", "served"]
     assert "HTTP 503: busy" in delivery["attempt_log"][0]["error"]
+    [seen] = deliveries(client, officer, task["id"])  # the officer: why, not what the unit wrote
+    assert seen["attempt_log"][0]["error"] == (
+        "The unit's system could not take the task for now (HTTP 503); the hub tries again."
+    )
     assert {r.headers["X-Hub-Task-Id"] for r in endpoint.received} == {str(task["id"])}
 
 
@@ -129,7 +133,7 @@ def test_a_dead_unit_falls_back_to_email_then_to_the_inbox_with_every_attempt_vi
 
     task = task_of(client, officer, request, "real-estate")
     assert task["status"] == "served"  # in the inbox, its clock running
-    push, mail, inbox = deliveries(client, officer, task["id"])
+    push, mail, inbox = deliveries(client, token("admin"), task["id"])
     assert [(d["kind"], d["status"], d["attempts"]) for d in (push, mail, inbox)] == [
         ("http-push", "failed", 2),
         ("email", "failed", 2),
