@@ -1,6 +1,6 @@
 """The FastAPI application."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from hub import api_docs, errors, web
 from hub.alerts.endpoints import router as alerts_router
@@ -12,6 +12,7 @@ from hub.directory.endpoints import router as units_router
 from hub.headers import SecurityHeaders
 from hub.limits import BodyLimits
 from hub.ops import endpoints as ops
+from hub.params import ids_in_range
 from hub.requests.endpoints import router as requests_router
 from hub.supervision.endpoints import router as supervision_router
 from hub.tasks.endpoints import router as tasks_router
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         openapi_url=None,  # api_docs.install: only when settings.api_docs
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(ids_in_range)],
     )
     app.state.hub = hub or Hub.from_settings(settings)
     app.add_middleware(BodyLimits)  # innermost: its 413s get the headers and the metrics too

@@ -11,6 +11,7 @@ from hub.controls.schemas import ControlOut
 from hub.controls.service import list_controls, visible_control
 from hub.deps import HubDep, PrincipalDep, SessionDep
 from hub.errors import Forbidden
+from hub.params import FIRST_DAY, LAST_DAY
 from hub.requests.schemas import Page
 
 router = APIRouter(prefix="/api/v1", tags=["controls"])
@@ -34,7 +35,7 @@ def get_controls(
     status: ControlStatus | None = None,
     unit: str | None = None,
     expiring_before: Annotated[
-        date | None, Query(description="Only controls ending before this date.")
+        date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="Only controls ending before this date.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,

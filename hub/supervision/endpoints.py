@@ -8,6 +8,7 @@ from hub.auth.service import Principal
 from hub.calendar.service import load_calendar
 from hub.clock import now, today_shanghai
 from hub.deps import PrincipalDep, SessionDep
+from hub.params import FIRST_DAY, LAST_DAY
 from hub.supervision.schemas import UnitFiguresOut, figures_csv
 from hub.supervision.service import UnitFigures, figures_for
 
@@ -16,11 +17,20 @@ router = APIRouter(prefix="/api/v1", tags=["supervision"])
 FromDay = Annotated[
     date | None,
     Query(
-        alias="from", description="First Shanghai day of the period (default: the 1st of the month of `to`)."
+        alias="from",
+        ge=FIRST_DAY,
+        le=LAST_DAY,
+        description="First Shanghai day of the period (default: the 1st of the month of `to`).",
     ),
 ]
 ToDay = Annotated[
-    date | None, Query(alias="to", description="Last Shanghai day of the period, included (default: today).")
+    date | None,
+    Query(
+        alias="to",
+        ge=FIRST_DAY,
+        le=LAST_DAY,
+        description="Last Shanghai day of the period, included (default: today).",
+    ),
 ]
 Units = Annotated[
     list[str] | None,

@@ -85,11 +85,15 @@ def get_task_receipts(task_id: int, session: SessionDep, principal: PrincipalDep
 
 
 def _visible_receipt(session: SessionDep, principal: PrincipalDep, receipt_id: int) -> Receipt:
+    """The receipt if its task is the caller's to see; one answer for "none" and "not yours", naming no task."""
     receipt = session.get(Receipt, receipt_id)
-    if receipt is None:
-        raise NotFound(f"There is no receipt {receipt_id} that you can see.")
-    visible_task(session, principal=principal, task_id=receipt.task_id)
-    return receipt
+    try:
+        if receipt is not None:
+            visible_task(session, principal=principal, task_id=receipt.task_id)
+            return receipt
+    except NotFound:
+        pass
+    raise NotFound(f"There is no receipt {receipt_id} that you can see.")
 
 
 @router.get("/receipts/{receipt_id}/document", response_class=Response)

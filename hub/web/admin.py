@@ -38,6 +38,7 @@ from hub.delivery.service import list_deliveries, serve_again, visible_delivery
 from hub.deps import HubDep, SessionDep
 from hub.errors import Forbidden, HubError, Invalid
 from hub.models import Court, Unit
+from hub.params import page_number
 from hub.standard.labels import CHANNEL_NAMES, DELIVERY_STATES
 from hub.standard.signatures import fingerprint, load_certificate
 from hub.web.deps import FormDep, WebUserDep
@@ -397,7 +398,7 @@ def alerts(
 ) -> Response:
     _admin(user)
     job = job if job in JOBS else None
-    page_no = int(number) if number and number.isdigit() and int(number) > 0 else 1
+    page_no = page_number(number)
     rows, total = list_alerts(
         session,
         principal=user.principal,

@@ -33,6 +33,7 @@ from hub.debtors.service import debtor_file, find_debtors
 from hub.deps import HubDep, SessionDep
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.models import Control
+from hub.params import page_number
 from hub.requests.service import Submission, submit_request
 from hub.standard.documents import AssistanceRequest
 from hub.standard.rules import inspect
@@ -151,7 +152,7 @@ def controls_page(
     today = today_shanghai()
     status = status.upper() if status.upper() in STATUSES else ""
     days = _number(within)
-    number = max(_number(page_no) or 1, 1)
+    number = page_number(page_no)
     controls, total = list_controls(
         session,
         principal=principal,

@@ -18,6 +18,7 @@ from hub.db import unit_of_work
 from hub.deps import HubDep, SessionDep
 from hub.errors import Conflict, HubError, Invalid, NotFound
 from hub.headers import NOTICE_CSP
+from hub.params import page_number
 from hub.requests.service import (
     Submission,
     active_units,
@@ -84,7 +85,7 @@ def request_list(
         "case_no": case_no.strip(),
         "debtor": debtor.strip(),
     }
-    number = max(int(page_no), 1) if page_no.isdigit() else 1
+    number = page_number(page_no)
     rows, total = search_requests(
         session,
         principal=principal,

@@ -21,6 +21,7 @@ from hub.deps import HubDep, SessionDep
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.headers import NOTICE_CSP
 from hub.models import Control, Receipt, Task
+from hub.params import page_number
 from hub.requests.service import Submission
 from hub.standard.codes import FINAL_OUTCOMES, PERIOD_ACTIONS, REASON_REQUIRED, Action, Outcome
 from hub.standard.documents import read_receipt
@@ -94,7 +95,7 @@ def inbox(request: Request, user: WebUserDep, session: SessionDep, status: str =
     if not user.principal.is_unit:
         raise Forbidden("待办任务是协助单位经办人的页面，您的账号不属于任何协助单位。")
     status = status if status in FILTERS else "open"
-    number = int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1
+    number = page_number(page_no)
     unit = user.principal.unit_code
     tasks, total = unit_inbox(
         session,

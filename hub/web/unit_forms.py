@@ -109,7 +109,7 @@ class Reader:
 
     def number(self, name: str, where: str) -> int | None:
         value = self.raw(name)
-        if value and (not value.isdigit() or int(value) < 1 or len(value) > 6):
+        if value and (not (value.isascii() and value.isdigit()) or int(value) < 1 or len(value) > 6):
             return self.fail(where, "请填写正整数，例如 2。")
         return int(value) if value else None
 
