@@ -13,7 +13,8 @@ the secret read from the environment variable the directory names in `token_env`
 The answer is read as it comes, never past the hub's max_document_bytes (counted after gzip or deflate
 is undone, so a small compressed answer cannot grow in memory) and never longer than `timeout_s` after
 its headers; an answer past either is noted, unread: the unit was served. An error answer is read only
-for the 200 characters kept of it. Messages name the URL without its user name and password.
+for the 200 characters kept of it.
+The directory refuses a URL with a user name or password: the secret is the bearer token of `token_env`.
 """
 
 import os
@@ -21,7 +22,6 @@ import time
 import zlib
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -46,14 +46,6 @@ def _retry_after(response: httpx.Response) -> float:
         return max((parsedate_to_datetime(value) - now()).total_seconds(), 0.0)
     except (TypeError, ValueError):
         return 0.0
-
-
-def shown_url(url: str) -> str:
-    """`url` without a user name and password: https://user:pass@host/path as https://host/path."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 class _Unreadable(Exception):
@@ -148,7 +140,6 @@ class HttpPushAdapter(Adapter):
             except FormatError as exc:
                 return Refused(f"the request cannot be written in the {self.config.format} format: {exc}")
         url = str(self.config.url)
-        shown = shown_url(url)
         try:
             with httpx.stream(
                 "POST",
@@ -173,16 +164,12 @@ class HttpPushAdapter(Adapter):
                         return Served(at=now(), note=str(exc))
                 excerpt = _excerpt(response, deadline)
         except httpx.TimeoutException:
-            return RetryLater(0, f"{shown}: no answer within {self.config.timeout_s:g} s")
-        except (
-            httpx.HTTPError
-        ) as exc:  # never echo the secret or the URL's password, whatever the transport says
-            told = str(exc).replace(secret, "***").replace(url, shown)
-            told = told.replace(urlsplit(url).netloc, urlsplit(shown).netloc)
-            return RetryLater(0, f"{shown}: {type(exc).__name__}: {told}")
+            return RetryLater(0, f"{url}: no answer within {self.config.timeout_s:g} s")
+        except httpx.HTTPError as exc:  # never echo the secret, whatever the transport says
+            return RetryLater(0, f"{url}: {type(exc).__name__}: {str(exc).replace(secret, '***')}")
         if response.status_code in RETRYABLE or response.status_code >= 500:
-            return RetryLater(_retry_after(response), f"{shown}: {excerpt}")
-        return Refused(f"{shown}: {excerpt}")
+            return RetryLater(_retry_after(response), f"{url}: {excerpt}")
+        return Refused(f"{url}: {excerpt}")
 
     def _answer(
         self, response: httpx.Response, delivery: Delivery, unit_format, deadline: float

@@ -98,6 +98,16 @@ class HttpPushChannel(_Entry):
         description="The standard's XML, or the unit's own format (adapters/formats).",
     )
 
+    @field_validator("url")
+    @classmethod
+    def _no_credentials(cls, url: AnyHttpUrl) -> AnyHttpUrl:
+        # httpx would send them as Basic auth in place of the bearer token, and a URL is shown and logged
+        if url.username or url.password:
+            raise ValueError(
+                "the URL carries a user name or password: give the unit's secret in token_env instead"
+            )
+        return url
+
 
 class EmailChannel(_Entry):
     kind: Literal["email"]

@@ -420,20 +420,3 @@ def test_a_gzip_answer_within_the_limit_is_read_as_sent(unit, token):
 
 
 # --- the URL's password is never in a message ----------------------------------------------------
-
-PASSWORD = "pa55-W0rd-gjj"
-WITH_PASSWORD = f"https://hub:{PASSWORD}@gjj.unit.example/hub/tasks"
-
-
-def test_a_refusal_names_the_url_without_its_password(unit, token):
-    route = unit.post(URL).mock(return_value=httpx.Response(403, text="no entry"))
-    outcome = adapter(url=WITH_PASSWORD).serve(delivery())
-    assert route.called
-    assert isinstance(outcome, Refused) and outcome.error == f"{URL}: HTTP 403: no entry"
-
-
-def test_a_network_failure_names_the_url_without_its_password(unit, token):
-    unit.post(URL).mock(side_effect=httpx.ConnectError(f"cannot reach {WITH_PASSWORD}"))
-    outcome = adapter(url=WITH_PASSWORD).serve(delivery())
-    assert isinstance(outcome, RetryLater) and PASSWORD not in outcome.error
-    assert outcome.error.startswith(f"{URL}: ConnectError: cannot reach {URL}")

@@ -204,6 +204,16 @@ BROKEN = [
         id="http-push-without-url",
     ),
     pytest.param(
+        [
+            unit_toml(
+                extra='channel = { kind = "http-push", url = "https://hub:s3cret@unit.example.org/in", '
+                'token_env = "HUB_TOKEN" }'
+            )
+        ],
+        ["unit 'vehicles' (units[0]): channel.url: ", "give the unit's secret in token_env"],
+        id="http-push-url-with-password",
+    ),
+    pytest.param(
         [unit_toml(extra='channel = { kind = "email", to = ["not-an-address"] }')],
         ["unit 'vehicles' (units[0]): channel.to[0]: ", "email"],
         id="bad-email-channel",
