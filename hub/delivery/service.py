@@ -39,6 +39,7 @@ from hub.blobs import BlobStore
 from hub.calendar.workdays import WorkCalendar
 from hub.clock import now
 from hub.config import Settings
+from hub.delivery.schemas import http_status, plain_error
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.keys import Identity
 from hub.models import DeliveryAttempt, QueuedDelivery, Task, Unit
@@ -330,7 +331,12 @@ def _fail(
         kind="delivery.exhausted",
         entity="task",
         entity_id=task.id,
-        data={"unit": unit.code, "delivery": delivery.id, "error": delivery.last_error},
+        # the audit chain goes into a case's evidence: why in plain words, not what the unit or a path said
+        data={
+            "unit": unit.code,
+            "delivery": delivery.id,
+            "error": plain_error("exhausted", http_status(delivery.last_error)),
+        },
     )
 
 
