@@ -58,7 +58,7 @@ class BodyLimits:
         settings = scope["app"].state.hub.settings
         limit = settings.max_request_bytes if UPLOADS.fullmatch(scope["path"]) else SMALL_BODY_BYTES
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.strip().isdigit() and int(declared) > limit:
+        if declared.strip().isascii() and declared.strip().isdigit() and int(declared) > limit:
             await _refuse(scope, receive, send, limit)
             return
         received, started, exceeded = 0, False, False
