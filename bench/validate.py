@@ -31,7 +31,7 @@ def main() -> None:
     elements = sum(1 for e in etree.fromstring(data).iter() if isinstance(e.tag, str))
     print(f"request-freeze.xml: {len(data)} bytes, {elements} elements")
     xsd = schema()
-    rate("lxml: parse (hardened) + XSD", lambda: xsd.validate(parse(data)), seconds)
+    rate("lxml: parse (hardened) + XSD", lambda: xsd.errors(parse(data)), seconds)
     rate("hub: inspect (parse + XSD + rules + typed view)", lambda: inspect(data), seconds)
     slow = xmlschema.XMLSchema(str(XSD_PATH))
     rate("xmlschema: validate", lambda: slow.validate(data.decode()), seconds)

@@ -11,6 +11,7 @@ from hub.blobs import BlobStore, FolderStore
 from hub.config import Settings
 from hub.db import make_engine, make_readers, make_sessionmaker
 from hub.keys import Identity, hub_identity
+from hub.standard.warm import warm_up
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Hub:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Hub":
+        warm_up()  # before the server's and the worker's threads: libxml2 builds are not for threads
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.database_url)
         return cls(settings, engine, make_sessionmaker(engine), BlobStore(FolderStore(settings.blob_dir)))

@@ -19,7 +19,7 @@ from hub.standard import NS
 from hub.standard.codes import Action, AssetClass
 from hub.standard.documents import AssistanceRequest, read_request
 from hub.standard.labels import label_of
-from hub.standard.xml import DocumentError, Problem, parse, validate_schema
+from hub.standard.xml import Built, DocumentError, Problem, parse, parse_file, validate_schema
 
 STYLESHEET = Path(__file__).with_name("notice.xsl")
 FUNCTIONS_NS = "urn:linkage-hub:notice"
@@ -109,21 +109,22 @@ def _asset_id_label(_context, asset_class) -> str:
         return "财产标识"
 
 
-_local = threading.local()
+_FUNCTIONS = {"label": _label, "date": _date, "money": _money, "asset_id_label": _asset_id_label}
+_STYLESHEET = Built(
+    lambda: etree.XSLT(
+        parse_file(STYLESHEET),
+        extensions={(FUNCTIONS_NS, name): fn for name, fn in _FUNCTIONS.items()},
+        access_control=etree.XSLTAccessControl.DENY_ALL,
+    )
+)
+# lxml keeps one error_log per stylesheet too: one transform at a time (0.7 ms, for a notice's page or
+# e-mail), so a failed one reports its own errors.
+_TRANSFORM_LOCK = threading.Lock()
 
 
-def _transform() -> etree.XSLT:
-    """The compiled stylesheet, one per thread, so concurrent deliveries never share a transform."""
-    xslt = getattr(_local, "xslt", None)
-    if xslt is None:
-        parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
-        functions = {"label": _label, "date": _date, "money": _money, "asset_id_label": _asset_id_label}
-        xslt = _local.xslt = etree.XSLT(
-            etree.parse(str(STYLESHEET), parser),
-            extensions={(FUNCTIONS_NS, name): fn for name, fn in functions.items()},
-            access_control=etree.XSLTAccessControl.DENY_ALL,
-        )
-    return xslt
+def stylesheet() -> etree.XSLT:
+    """notice.xsl compiled, once per process (hub/standard/xml.py, Built)."""
+    return _STYLESHEET.get()
 
 
 def _read(document: bytes) -> etree._ElementTree:
@@ -151,7 +152,9 @@ def render_notice(document: bytes, *, unit_name: str) -> Notice:
     tree = _read(document)
     request = read_request(tree)
     title = NOTICE_TITLES[request.action]
-    result = _transform()(tree, title=etree.XSLT.strparam(title), unit_name=etree.XSLT.strparam(unit_name))
+    transform = stylesheet()
+    with _TRANSFORM_LOCK:
+        result = transform(tree, title=etree.XSLT.strparam(title), unit_name=etree.XSLT.strparam(unit_name))
     page = result.getroot()
     html = "<!DOCTYPE html>\n" + etree.tostring(page, method="html", encoding="unicode")
     return Notice(title=title, html=html, text=_plain_text(page), request=request)

@@ -9,6 +9,8 @@ inside the signature's KeyInfo is never trusted on its own: only registered ones
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -18,7 +20,16 @@ from signxml import InvalidInput, InvalidSignature, SignatureConfiguration, XMLS
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 
 from hub.standard.documents import DSIG_NS
-from hub.standard.xml import DocumentError, Problem, element_path, parse
+from hub.standard.xml import (
+    MAX_PROBLEMS,
+    DocumentError,
+    Problem,
+    SharedSchema,
+    element_path,
+    more_problems,
+    parse,
+    parse_file,
+)
 
 # Strong algorithms only: SHA-1 signatures and digests are refused.
 _CONFIG = SignatureConfiguration(
@@ -35,6 +46,36 @@ _CONFIG = SignatureConfiguration(
     ),
     digest_algorithms=frozenset({DigestAlgorithm.SHA256, DigestAlgorithm.SHA384, DigestAlgorithm.SHA512}),
 )
+
+
+# The XML-signature schema signxml checks a signature against (its xmldsig1-schema.xsd and what that
+# includes). signxml builds its copy in whichever thread verifies first, outside the hub's BUILD_LOCK, and
+# shares it between threads whose validations empty each other's error_log (a thread was told another's
+# errors, or none), and lets its DocumentInvalid out (a 500). The hub checks the signature against its own
+# SharedSchema of the same file instead, and calls signxml with validate_schema=False.
+DSIG_XSD = Path(str(files("signxml.schemas") / "xmldsig1-schema.xsd"))
+_DSIG_SCHEMA = SharedSchema(lambda: parse_file(DSIG_XSD))
+
+
+def dsig_schema() -> SharedSchema:
+    """The XML-signature schema, built on first use."""
+    return _DSIG_SCHEMA.build()
+
+
+def _structure_problems(signature: etree._Element) -> list[Problem]:
+    """Where the ds:Signature element departs from the XML-signature schema, one problem per error."""
+    errors = dsig_schema().errors(signature)
+    problems = [
+        Problem(
+            error.line,
+            element_path(signature),
+            "the signature is not an XML signature as its W3C schema defines: "
+            + error.message.replace("{" + DSIG_NS + "}", "ds:"),
+            error.column,
+        )
+        for error in errors[:MAX_PROBLEMS]
+    ]
+    return problems + more_problems(len(errors))
 
 
 @dataclass(frozen=True)
@@ -102,11 +143,13 @@ def verify_signature(
             f"the document is signed, but {sender} {reason} in the directory to verify it with",
             "signature_unverifiable",
         )
+    if problems := _structure_problems(signature):
+        raise DocumentError(problems, code="signature_invalid")
     failures = []
     for certificate in current:
         pem = certificate.public_bytes(serialization.Encoding.PEM)
         try:
-            XMLVerifier().verify(root, x509_cert=pem, expect_config=_CONFIG)
+            XMLVerifier().verify(root, x509_cert=pem, expect_config=_CONFIG, validate_schema=False)
         except (InvalidSignature, InvalidInput) as exc:
             failures.append(str(exc) or type(exc).__name__)
             continue
@@ -136,7 +179,10 @@ def sign_document(data: bytes, *, key: PrivateKeyTypes | bytes, cert_pem: bytes)
     end = data.rstrip().rfind(b"</")
     spliced = data[:end] + etree.tostring(signature) + data[end:]
     try:
-        XMLVerifier().verify(parse(spliced, max_bytes=len(spliced)).getroot(), x509_cert=cert_pem)
+        # the hub's own signature, checked for the splice only: no schema (signxml's is not for threads)
+        XMLVerifier().verify(
+            parse(spliced, max_bytes=len(spliced)).getroot(), x509_cert=cert_pem, validate_schema=False
+        )
     except (InvalidSignature, InvalidInput, DocumentError):  # e.g. a comment after the root element
         return etree.tostring(signed, xml_declaration=True, encoding=tree.docinfo.encoding or "UTF-8")
     return spliced

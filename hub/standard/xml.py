@@ -2,7 +2,10 @@
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
 
 from lxml import etree
 
@@ -55,6 +58,11 @@ def _parser() -> etree.XMLParser:
 
 
 _PARSER = _parser()
+
+
+def parse_file(path: Path) -> etree._ElementTree:
+    """One of the hub's own files (an XSD, a stylesheet), read with the same parser as documents."""
+    return etree.parse(str(path), _parser())
 
 
 def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._ElementTree:
@@ -132,26 +140,84 @@ def element_path(element: etree._Element) -> str:
     return "/" + "/".join(reversed(parts))
 
 
-def _build_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(XSD_PATH), _parser()))
+# libxml2 must not build an XSD or an XSLT in two threads at once: the first build sets up its schema
+# types unsafely, and builds share the parser's globals (and lxml's document loader hook). Threads racing
+# through them refused every later document, read an attribute of the XSD as 'nam' (issue 13,
+# tests/reliability/test_crash.py) and corrupted the heap (tests/standard/test_libxml2_threads.py).
+# Every XSD and XSLT of the hub is a `Built`.
+BUILD_LOCK = threading.Lock()
+_T = TypeVar("_T")
 
 
-# Built once at import, before any thread starts: libxml2 sets up its schema types, unsafely, the first time
-# a process builds a schema; threads racing through that left a process unable to build any (500s until
-# restart) and once corrupted its heap (found by tests/reliability/test_crash.py).
-_FIRST_SCHEMA = _build_schema()
-_per_thread = threading.local()
+class Built(Generic[_T]):
+    """A libxml2 structure (an XSD, an XSLT) built once per process, then shared by every thread.
+
+    `get()` builds it on first use, under BUILD_LOCK, and hub.standard.warm.warm_up() builds them all before
+    a server or a worker starts its threads. The build runs in a thread of its own: lxml gives each thread a
+    string dictionary, a stylesheet keeps the one it was built with, and its transforms in other threads
+    read that dictionary without a lock, which is safe only while no thread adds to it (a worker thread
+    that built it would, with each document it parses; a thread that ended does not).
+    """
+
+    def __init__(self, make: Callable[[], _T]) -> None:
+        self._make = make
+        self._value: _T | None = None
+
+    def get(self) -> _T:
+        if self._value is None:
+            with BUILD_LOCK:
+                if self._value is None:
+                    self._value = _in_a_thread_of_its_own(self._make)
+        return self._value
 
 
-def schema() -> etree.XMLSchema:
-    """The XSD, one instance per thread: lxml keeps one error_log per schema, so a validation in another
-    thread could empty it between validate() and reading it, and let an invalid document through."""
-    xsd = getattr(_per_thread, "xsd", None)
-    if xsd is None:
-        xsd = _per_thread.xsd = (
-            _FIRST_SCHEMA if threading.current_thread() is threading.main_thread() else _build_schema()
-        )
-    return xsd
+def _in_a_thread_of_its_own(make: Callable[[], _T]) -> _T:
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(make())
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, name="libxml2-build")
+    thread.start()
+    thread.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+class SharedSchema:
+    """An XSD every thread uses (a `Built` one).
+
+    lxml keeps one error_log per schema, emptied by the next validation in any thread: a validation and
+    the reading of its errors happen under the schema's own lock, so a thread reads its document's errors
+    and nobody else's. (bench/README.md, "The XSD under threads": as fast as a schema per thread.)
+    """
+
+    def __init__(self, load: Callable[[], etree._ElementTree]) -> None:
+        self._xsd = Built(lambda: etree.XMLSchema(load()))
+        self._lock = threading.Lock()
+
+    def build(self) -> "SharedSchema":
+        self._xsd.get()
+        return self
+
+    def errors(self, tree: etree._ElementTree | etree._Element) -> list[etree._LogEntry]:
+        """What is wrong with `tree` (a document, or an element as the root of one), in document order:
+        nothing when it is valid."""
+        xsd = self._xsd.get()
+        with self._lock:
+            return [] if xsd.validate(tree) else list(xsd.error_log)
+
+
+_SCHEMA = SharedSchema(lambda: parse_file(XSD_PATH))
+
+
+def schema() -> SharedSchema:
+    """The standard's XSD (schemas/enforcement-1.0.xsd), built on first use."""
+    return _SCHEMA.build()
 
 
 def _clean(message: str) -> str:
@@ -163,10 +229,9 @@ def validate_schema(tree: etree._ElementTree) -> list[Problem]:
 
     libxml2 reports lines, people read element paths: each error names the deepest element that
     starts on its line."""
-    xsd = schema()
-    if xsd.validate(tree):
+    errors = schema().errors(tree)
+    if not errors:
         return []
-    errors = list(xsd.error_log)
     starting: dict[int, etree._Element] = {}
     for element in tree.iter():
         if isinstance(element.tag, str):
