@@ -30,6 +30,7 @@ class Delivery:
     unit_code: str
     unit_name: str
     court_code: str
+    court_name: str  # as the directory names the court
     request_no: str
     action: str
     document: bytes

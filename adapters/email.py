@@ -22,7 +22,9 @@ class EmailAdapter(Adapter):
     def serve(self, delivery: Delivery) -> Outcome:
         settings = self.context.settings
         try:
-            notice = render_notice(delivery.document, unit_name=delivery.unit_name)
+            notice = render_notice(
+                delivery.document, unit_name=delivery.unit_name, court_name=delivery.court_name
+            )
         except DocumentError as exc:
             return Refused(error=f"request {delivery.request_no} cannot be rendered as a notice: {exc}")
         request = notice.request
@@ -49,7 +51,7 @@ class EmailAdapter(Adapter):
         mailer = Mailer(settings)
         message = mailer.compose(
             to=[str(address) for address in self.config.to],
-            subject=f"【执行联动】{notice.title} {request.request_no}（{request.court_name}）",
+            subject=f"【执行联动】{notice.title} {request.request_no}（{delivery.court_name}）",
             text=f"{before}{link}{after}\n\n{notice.text}",
             html=page,
             attachments={xml_name: delivery.document, **files},

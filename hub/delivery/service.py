@@ -87,6 +87,7 @@ def delivery_for(
         unit_code=unit.code,
         unit_name=unit.name,
         court_code=request.court_code,
+        court_name=request.court.name,
         request_no=request.request_no,
         action=request.action,
         document=document,

@@ -2,12 +2,15 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.models.base import Base
+
+if TYPE_CHECKING:
+    from hub.models.directory import Court
 
 Money = Numeric(20, 2)  # the XSD's Money: 18 digits in all, 2 of them after the point
 
@@ -38,6 +41,7 @@ class Request(Base):
 
     tasks: Mapped[list["Task"]] = relationship(back_populates="request", order_by="Task.id")
     files: Mapped[list["RequestFile"]] = relationship(order_by="RequestFile.id")
+    court: Mapped["Court"] = relationship()
     items: Mapped[list["Item"]] = relationship(order_by="Item.position")
 
 

@@ -144,8 +144,9 @@ def _read(document: bytes) -> etree._ElementTree:
     return tree
 
 
-def render_notice(document: bytes, *, unit_name: str) -> Notice:
-    """The notice of the request `document` (bytes as received), addressed to the unit `unit_name`.
+def render_notice(document: bytes, *, unit_name: str, court_name: str) -> Notice:
+    """The notice of the request `document` (bytes as received), from the court `court_name` (as the
+    directory names it, whatever the document's <Court> says), addressed to the unit `unit_name`.
 
     Raises DocumentError when the bytes are not an AssistanceRequest valid against the XSD.
     """
@@ -154,7 +155,12 @@ def render_notice(document: bytes, *, unit_name: str) -> Notice:
     title = NOTICE_TITLES[request.action]
     transform = stylesheet()
     with _TRANSFORM_LOCK:
-        result = transform(tree, title=etree.XSLT.strparam(title), unit_name=etree.XSLT.strparam(unit_name))
+        result = transform(
+            tree,
+            title=etree.XSLT.strparam(title),
+            unit_name=etree.XSLT.strparam(unit_name),
+            court_name=etree.XSLT.strparam(court_name),
+        )
     page = result.getroot()
     html = "<!DOCTYPE html>\n" + etree.tostring(page, method="html", encoding="unicode")
     return Notice(title=title, html=html, text=_plain_text(page), request=request)

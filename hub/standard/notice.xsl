@@ -14,11 +14,13 @@
 
   <xsl:param name="title"/>
   <xsl:param name="unit_name"/>
+  <xsl:param name="court_name"/>
 
   <xsl:variable name="r" select="/e:AssistanceRequest"/>
   <xsl:variable name="action" select="normalize-space($r/e:Action)"/>
   <xsl:variable name="case_no" select="normalize-space($r/e:CaseNo)"/>
-  <xsl:variable name="court" select="normalize-space($r/e:Court)"/>
+  <!-- the court as the directory names it: the document's own <Court> text is the sender's word -->
+  <xsl:variable name="court" select="$court_name"/>
   <xsl:variable name="name" select="normalize-space($r/e:Subject/e:Name)"/>
   <xsl:variable name="verb" select="h:label('Action', $action)"/>
   <xsl:variable name="opening" select="concat('本院在执行', $case_no, '一案中，')"/>

@@ -320,7 +320,9 @@ def notice(request_id: int, user: WebUserDep, session: SessionDep, hub: HubDep, 
             raise NotFound(f"请求 {found.request_no} 没有发往单位 {unit}。")
     else:
         addressee = answers[0].unit_name if len(answers) == 1 else "各协助执行单位"
-    rendered = render_notice(hub.blobs.read(found.document_sha256), unit_name=addressee)
+    rendered = render_notice(
+        hub.blobs.read(found.document_sha256), unit_name=addressee, court_name=found.court.name
+    )
     return HTMLResponse(rendered.html, headers={"Content-Security-Policy": NOTICE_CSP})
 
 

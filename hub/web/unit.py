@@ -183,7 +183,9 @@ def notice(task_id: int, user: WebUserDep, session: SessionDep, hub: HubDep) -> 
     """The notice as the unit prints it, rendered from the request XML as received; framed by the task page."""
     task = _task(session, user, task_id)
     document = hub.blobs.read(task.request.document_sha256)
-    rendered = render_notice(document, unit_name=unit_name(session, unit_code=task.unit_code))
+    rendered = render_notice(
+        document, unit_name=unit_name(session, unit_code=task.unit_code), court_name=task.request.court.name
+    )
     return HTMLResponse(rendered.html, headers={"Content-Security-Policy": NOTICE_CSP})
 
 

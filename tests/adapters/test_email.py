@@ -30,6 +30,7 @@ def delivery(name: str = "request-freeze.xml", **changes) -> Delivery:
         unit_code="housing-fund",
         unit_name=UNIT,
         court_code="J2426",
+        court_name="安图县人民法院",
         request_no="AT-2026-000123",
         action="FREEZE",
         document=example(name),

@@ -50,6 +50,7 @@ def delivery(**changes) -> Delivery:
         unit_code="town-mingyue",
         unit_name="明月镇人民政府",
         court_code="J2426",
+        court_name="安图县人民法院",
         request_no=REQUEST_NO,
         action="FREEZE",
         document=example("request-freeze.xml"),

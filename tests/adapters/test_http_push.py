@@ -43,6 +43,7 @@ def delivery(**changes) -> Delivery:
         unit_code="housing-fund",
         unit_name="安图县住房公积金管理中心",
         court_code="J2426",
+        court_name="安图县人民法院",
         request_no="AT-2026-000123",
         action="FREEZE",
         document=example("request-freeze.xml"),

@@ -28,7 +28,9 @@ def test_inbox_is_registered_through_its_entry_point():
 
 def test_inbox_serves_at_once():
     unit = load_directory(BUNDLED_DIRECTORY).unit("town-mingyue")
-    delivery = Delivery(1, "town-mingyue", unit.name, "J2426", "AT-2026-000106", "QUERY", b"<x/>")
+    delivery = Delivery(
+        1, "town-mingyue", unit.name, "J2426", "安图县人民法院", "AT-2026-000106", "QUERY", b"<x/>"
+    )
     outcome = InboxAdapter(unit.channel, AdapterContext(Settings())).serve(delivery)
     assert isinstance(outcome, Served) and outcome.receipt is None
 

@@ -65,11 +65,11 @@ def xsd(tag):
 
 def notice(tag):
     unit = f"单位{tag}"
-    if unit not in render_notice(FREEZE.encode(), unit_name=unit).html:
+    if unit not in render_notice(FREEZE.encode(), unit_name=unit, court_name="安图县人民法院").html:
         return f"the notice to {unit} does not name it"
     bad = FREEZE.replace("AT-2026-000123", f"BAD_{tag}").encode()
     try:
-        render_notice(bad, unit_name=unit)
+        render_notice(bad, unit_name=unit, court_name="安图县人民法院")
     except DocumentError as exc:
         if not own(exc.problems, f"BAD_{tag}"):
             return f"BAD_{tag}: {[p.message for p in exc.problems]}"
