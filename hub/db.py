@@ -14,12 +14,38 @@ QUERY_ONLY = "hub.sqlite_query_only"  # on a pooled connection's info: PRAGMA qu
 READ_ONLY = "hub_read_only"  # an execution option: the transaction only reads (make_readers)
 
 
+class NulCharacter(ValueError):
+    """A text bound to a statement holds U+0000, which PostgreSQL cannot store or compare: refused on both
+    databases alike (a search, a sign-in name, a form field), before the statement is sent."""
+
+
+def _refuse_nul(parameters: Any) -> None:
+    rows = parameters if isinstance(parameters, list) else [parameters]
+    for row in rows:
+        for value in row.values() if isinstance(row, dict) else row or ():
+            if isinstance(value, str) and "\x00" in value:
+                raise NulCharacter("a value holds the character U+0000 (NUL), which no text may hold")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`. SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE.
 
     BEGIN IMMEDIATE makes SQLite take its write lock when a transaction starts, so two writers
     queue instead of failing half-way (the audit chain reads its head and appends in one transaction).
+    On both, a text holding NUL is refused before the statement runs (NulCharacter).
     """
+    engine = _make_engine(url, **kwargs)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _no_nul(
+        _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> None:
+        _refuse_nul(parameters)
+
+    return engine
+
+
+def _make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 

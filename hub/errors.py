@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hub.db import NulCharacter
 from hub.standard.xml import DocumentError, Problem
 
 
@@ -106,6 +107,16 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return JSONResponse(error_body("invalid_parameters", "Some parameters are not valid.", details), 422)
+
+    @app.exception_handler(NulCharacter)
+    async def _nul(request: Request, exc: NulCharacter) -> Response:
+        pages = getattr(request.app.state, "error_page", None)
+        if pages is not None and not request.url.path.startswith("/api/"):
+            return pages(
+                request, Invalid("提交的内容含有空字符（U+0000），请删去后重试。", code="invalid_parameters")
+            )
+        message = "A parameter or field holds the character U+0000 (NUL), which no text may hold."
+        return JSONResponse(error_body("invalid_parameters", message), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
