@@ -283,6 +283,13 @@ class _Inbox:
         self._fds = [self.fd]
         try:
             self.taking = self._keep(open_folder(TAKING, dir_fd=self.fd, create=True, mode=0o700))
+            owner = os.fstat(self.taking)
+            if owner.st_uid != os.geteuid() or owner.st_mode & 0o022:
+                # whoever can write the inbox can put a folder of their own (or everyone's) in its place
+                raise Unsafe(
+                    f"{TAKING} is not the hub's own folder (owner {owner.st_uid}, mode "
+                    f"{stat.S_IMODE(owner.st_mode):o}): remove it and the hub makes it again"
+                )
             for name in (DONE, REJECTED):
                 if (mode := lstat_mode(name, dir_fd=self.fd)) is not None and not stat.S_ISDIR(mode):
                     raise Unsafe(f"{name} is {what(mode)}, not a folder")
@@ -343,7 +350,7 @@ def _claim_name() -> str:
 
 def _stale(claim: str) -> bool:
     stamp = claim.split("-", 1)[0]
-    return not stamp.isdigit() or int(stamp) < time.time() - STALE_S
+    return not (stamp.isascii() and stamp.isdigit()) or int(stamp) < time.time() - STALE_S
 
 
 def _target(outbox: int, delivery: Delivery) -> str | None:

@@ -40,7 +40,7 @@ READ_BYTES = 65536  # one network read
 
 def _retry_after(response: httpx.Response) -> float:
     value = response.headers.get("retry-after", "").strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         return max((parsedate_to_datetime(value) - now()).total_seconds(), 0.0)

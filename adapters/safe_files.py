@@ -72,9 +72,11 @@ def read_regular(name: str, *, dir_fd: int, limit: int) -> bytes:
             raise Unsafe(f"{name} is a symbolic link, not a regular file") from exc
         raise
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):  # swapped since the check above
-            raise Unsafe(f"{name} is {what(mode)}, not a regular file")
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):  # swapped since the check above
+            raise Unsafe(f"{name} is {what(found.st_mode)}, not a regular file")
+        if found.st_nlink != 1:  # a hard link to a file elsewhere (a key the hub can read)
+            raise Unsafe(f"{name} has {found.st_nlink} names (a hard link), not one")
         chunks, left = [], limit + 1
         while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
             chunks.append(chunk)

@@ -77,11 +77,16 @@ def take_folder_receipts(hub: Hub) -> int:
     taken = 0
     for unit in units:
         for channel in (c for c in channels_of(unit) if c["kind"] == "folder"):
-            adapter = make_adapter(channel, settings=hub.settings)
-            for dropped in adapter.collect():
-                error = _take_dropped(hub, unit=unit, dropped=dropped)
-                adapter.file_away(dropped, error=error)
-                taken += error is None
+            try:
+                adapter = make_adapter(channel, settings=hub.settings)
+                for dropped in adapter.collect():
+                    error = _take_dropped(hub, unit=unit, dropped=dropped)
+                    adapter.file_away(dropped, error=error)
+                    taken += error is None
+            except Exception:  # one unit's folder (a share gone, a planted name) stops no other's intake
+                log.exception(
+                    "unit %s: its folder inbox %s could not be read", unit.code, channel.get("inbox")
+                )
     return taken
 
 

@@ -272,6 +272,61 @@ def test_links_inside_a_stale_claim_are_not_read(outbox, inbox, secret):
     assert list((inbox / ".taking").iterdir()) == []
 
 
+def test_a_claim_named_with_other_digits_stops_nothing(outbox, inbox):
+    """ "²" is a digit to str.isdigit, not to int: a claim folder so named made every collect raise, and the
+    worker's folder intake, inbox notices and alerts stop at it on every tick (found in review)."""
+    (inbox / ".taking").mkdir(mode=0o700)
+    (inbox / ".taking" / "²-x").mkdir()
+    drop(inbox)
+
+    dropped = channel(outbox, inbox).collect()
+
+    assert [d.name for d in dropped] == ["RE-2026-0301.xml"]
+
+
+def test_a_claim_folder_not_the_hubs_own_is_not_used(outbox, inbox, caplog):
+    """Whoever can write the inbox can move .taking away and make one of their own (read and written by
+    them, or by everyone): the hub takes nothing through it."""
+    (inbox / ".taking").mkdir()
+    (inbox / ".taking").chmod(0o777)
+    drop(inbox)
+
+    with caplog.at_level(logging.WARNING, logger="hub.worker"):
+        assert channel(outbox, inbox).collect() == []
+    assert (inbox / "RE-2026-0301.xml").read_bytes() == RECEIPT
+    assert any(".taking is not the hub's own folder" in r.getMessage() for r in caplog.records)
+
+
+def test_a_hard_link_to_the_hubs_key_is_not_read(outbox, inbox, secret):
+    os.link(secret, inbox / "receipt.pdf")
+    (inbox / "RE-2026-0301.xml").write_bytes(RECEIPT)
+
+    assert channel(outbox, inbox).collect() == []
+    note = rejected_note(inbox, "RE-2026-0301.xml")
+    assert "receipt.pdf has 2 names (a hard link)" in note
+    assert SECRET.decode() not in note and hashlib.sha256(SECRET).hexdigest() not in note
+
+
+def test_one_units_broken_inbox_stops_no_other_units_intake(hub, client, token, switch, worker, tmp_path):
+    """A unit's folder the adapter cannot read for a reason nobody foresaw must not keep the next unit's
+    receipts (nor the worker's notices and alerts after them) waiting."""
+    broken, fine = tmp_path / "broken", tmp_path / "fine"
+    for folder in (broken, fine):
+        (folder / "outbox").mkdir(parents=True)
+        (folder / "inbox").mkdir()
+    (broken / "inbox" / ".taking").mkdir(mode=0o700)
+    (broken / "inbox" / ".taking" / "²-x").mkdir()  # raised before the fix above, as any surprise would
+    switch(
+        "civil-affairs", {"kind": "folder", "outbox": str(broken / "outbox"), "inbox": str(broken / "inbox")}
+    )
+    switch("housing-fund", {"kind": "folder", "outbox": str(fine / "outbox"), "inbox": str(fine / "inbox")})
+    submit(client, token("officer"), "request-freeze.xml")
+    worker.run_deliveries()
+    drop(fine / "inbox", "HF-2026-8891.xml", example("receipt-controlled.xml"), **{"receipt.pdf": SIGNED})
+
+    assert take_folder_receipts(hub) == 1
+
+
 def test_a_receipt_listing_the_inboxs_own_folders_moves_none_of_them(outbox, inbox):
     adapter = channel(outbox, inbox)
     drop(inbox)

@@ -212,6 +212,14 @@ def test_retry_after_as_an_http_date_is_honoured(unit, token):
     assert 3600 - 5 <= outcome.delay_s <= 3600
 
 
+@pytest.mark.parametrize("value", ["²", "12a", "-5", "tomorrow"])
+def test_a_retry_after_that_is_no_delay_leaves_the_hubs_own_backoff(unit, token, value):
+    """ "²" is a digit to str.isdigit, not to float: the adapter raised instead of answering (found in review)."""
+    unit.post(URL).mock(return_value=httpx.Response(503, headers={"Retry-After": value.encode("latin-1")}))
+    outcome = adapter().serve(delivery())
+    assert isinstance(outcome, RetryLater) and outcome.delay_s == 0
+
+
 @pytest.mark.parametrize("status", [408, 425, 429, 502, 504])
 def test_busy_or_timed_out_statuses_are_retried(unit, token, status):
     unit.post(URL).mock(return_value=httpx.Response(status))
