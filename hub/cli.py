@@ -95,7 +95,7 @@ def serve(
     if with_worker:
         background.start()
     # log_config=None: uvicorn's loggers, its access log included, go through the handler set above
-    options = {"host": host, "port": port, "log_level": "info", "log_config": None}
+    options = {"host": host, "port": port, "log_level": "info", "log_config": None, **proxy_options(settings)}
     try:
         if workers == 1:
             uvicorn.run(create_app(settings, hub), **options)
@@ -103,6 +103,14 @@ def serve(
             uvicorn.run("hub.app:served_app", factory=True, workers=workers, **options)
     finally:
         background.stop()
+
+
+def proxy_options(settings) -> dict[str, object]:
+    """uvicorn takes a client's address from X-Forwarded-For only from HUB_TRUSTED_PROXIES: by default from
+    nobody (uvicorn's own default trusts any client on 127.0.0.1, and with it the sign-in's lockout by
+    address would count whatever address such a client names)."""
+    trusted = settings.trusted_proxies.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 
 @app.command()

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = Field(10, gt=0)
     mail_from: str = Field("linkage-hub@example.org", description="Sender of every e-mail the hub sends.")
 
+    trusted_proxies: str = Field(
+        "",
+        description="Reverse proxies whose X-Forwarded-For and -Proto the hub believes (uvicorn's "
+        "forwarded_allow_ips: addresses or networks, comma-separated); empty: none, the client is the peer.",
+    )
     session_hours: float = Field(12, gt=0, description="A web sign-in lasts this long.")
     login_max_failures: int = Field(
         5,

@@ -10,10 +10,10 @@ is tried and a locked address adds no rows; rows older than the window are delet
 sign-in, and a sign-in clears its own (name, address) failures.
 
 The source is the address the HTTP server gives (request.client.host; source_of), an IPv6 address taken
-as its /64 network (one machine or household holds a whole /64). Behind a reverse proxy that is the
-proxy's address unless uvicorn trusts the proxy's X-Forwarded-For (--proxy-headers, with
---forwarded-allow-ips or FORWARDED_ALLOW_IPS naming the proxy): otherwise every user shares one address,
-and so one per-source limit.
+as its /64 network (one machine or household holds a whole /64). `hub serve` believes X-Forwarded-For
+only from the proxies HUB_TRUSTED_PROXIES names (none by default: a client could otherwise name any address
+and so step around the limits, or spend another's). Behind a reverse proxy, name it there: otherwise every
+user comes from the proxy's address, and shares one per-source limit.
 """
 
 import ipaddress
