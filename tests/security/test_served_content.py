@@ -235,9 +235,10 @@ def test_the_api_documentation_is_served_when_turned_on_or_in_demo_mode(serve):
         policy = directives(docs.headers["content-security-policy"])
         assert policy["default-src"] == ["'none'"] and policy["connect-src"] == ["'self'"]
         # the one script it loads, and its own inline start pinned by hash: nothing else runs
-        assert [s for s in policy["script-src"] if not s.startswith("'sha256-")] == [
-            "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
-        ]
+        bundle = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.36.0/swagger-ui-bundle.js"
+        assert [s for s in policy["script-src"] if not s.startswith("'sha256-")] == [bundle]
+        # one exact release, which the browser checks against its hash before running it
+        assert re.search(f'src="{re.escape(bundle)}" integrity="sha384-[A-Za-z0-9+/=]{{64}}"', docs.text)
         inline = re.findall(r"<script>(.*?)</script>", docs.text, re.S)
         assert len(inline) == 1
         pinned = hashlib.sha256(inline[0].encode()).digest()
