@@ -109,7 +109,18 @@ def unit_format(tag):
         return f"BAD_{tag}: encoded"
 
 
-WORK = [xsd, notice, signature, unit_format]
+def names(tag):
+    # names no document had: each thread adds its own to its string dictionary while the others add theirs
+    extra = [f"Extra{tag}n{j}" for j in range(40)]
+    tree = parse(RECEIPT.replace("</Final>", "</Final>" + "".join(f"<{n}/>" for n in extra)).encode())
+    found = [e.tag.split("}")[-1] for e in tree.getroot()][6 : 6 + len(extra)]  # after <Final>
+    if found != extra:
+        return f"Extra{tag}: read as {[f for f, e in zip(found, extra) if f != e][:3]}"
+    if not own(problems := validate_schema(tree), f"Extra{tag}n0"):
+        return f"Extra{tag}: {[p.message for p in problems]}"
+
+
+WORK = [xsd, notice, signature, unit_format, names]
 start = threading.Barrier(threads)
 
 
