@@ -12,6 +12,7 @@ from conftest import edited, example, example_file, listed_files
 from live import Server
 
 from hub.db import unit_of_work
+from hub.requests.service import keep_files
 
 HUB = Path(sys.executable).parent / "hub"
 
@@ -46,9 +47,9 @@ def test_workers_share_one_port_and_take_requests_together(database_url, setting
         return
 
     officer = token("officer")
-    with unit_of_work(hub.sessions) as session:  # the listed notice, so that the XML alone can be sent
-        for name in listed_files(example("request-query.xml")):
-            hub.blobs.put(session, example_file(name))
+    with unit_of_work(hub.sessions) as session:  # the court's notice, so that the XML alone can be sent
+        files = {name: example_file(name) for name in listed_files(example("request-query.xml"))}
+        keep_files(session, blobs=hub.blobs, court_code="J2426", files=files)
     server = Server(args, env, tmp_path / "hub.log")
     server.start(timeout=60)
     try:
