@@ -1,12 +1,15 @@
-"""`make test`: the whole suite on SQLite, then the database tests again on PostgreSQL when one answers.
+"""`make test`: the whole suite on SQLite and, when one answers, the database tests on PostgreSQL, at once.
 
-HUB_TEST_PG_URL names the PostgreSQL (default: the local one, trust auth, database test).
+HUB_TEST_PG_URL names the PostgreSQL (default: the local one, trust auth, database test). The two runs
+share nothing (each makes its own databases, folders and ports) and each keeps about one core busy, so
+they run side by side: SQLite's lines as they come, PostgreSQL's (kept in a file meanwhile) when it ends.
 Prints which backends ran; exits non-zero if any run failed.
 """
 
 import os
 import subprocess
 import sys
+import tempfile
 
 import psycopg
 
@@ -21,22 +24,28 @@ def postgres_answers(url: str) -> bool:
         return False
 
 
-def run(label: str, env: dict[str, str], *args: str) -> bool:
-    print(f"\n=== tests on {label} ===", flush=True)
-    return subprocess.call([sys.executable, "-m", "pytest", *args], env=env) == 0
+def pytest(env: dict[str, str], *args: str, **streams) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pytest", *args], env=env, **streams)
 
 
 def main() -> int:
     extra = sys.argv[1:]
     base = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    results = {"sqlite": run("SQLite", base, *extra)}
     pg_url = os.environ.get("HUB_TEST_PG_URL", DEFAULT_PG)
-    if postgres_answers(pg_url):
-        results["postgresql"] = run(
-            "PostgreSQL", {**base, "HUB_TEST_DATABASE_URL": pg_url}, "-m", "db", *extra
-        )
-    else:
-        print(f"\nPostgreSQL does not answer at {pg_url}: skipped", flush=True)
+    with tempfile.TemporaryFile("w+") as pg_lines:
+        postgres = None
+        if postgres_answers(pg_url):
+            env = {**base, "HUB_TEST_DATABASE_URL": pg_url}
+            postgres = pytest(env, "-m", "db", *extra, stdout=pg_lines, stderr=subprocess.STDOUT)
+        print("\n=== tests on SQLite ===", flush=True)
+        results = {"sqlite": pytest(base, *extra).wait() == 0}
+        print("\n=== tests on PostgreSQL ===", flush=True)
+        if postgres is None:
+            print(f"PostgreSQL does not answer at {pg_url}: skipped", flush=True)
+        else:
+            results["postgresql"] = postgres.wait() == 0
+            pg_lines.seek(0)
+            sys.stdout.write(pg_lines.read())
     summary = ", ".join(f"{name} {'passed' if ok else 'FAILED'}" for name, ok in results.items())
     print(f"\nbackends ran: {summary}", flush=True)
     return 0 if all(results.values()) else 1
