@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The suite on SQLite, then on PostgreSQL when one answers (HUB_TEST_PG_URL, default the local one).
+# The suite on SQLite and, side by side, on PostgreSQL when one answers (HUB_TEST_PG_URL, default the local one).
 test: $(STAMP) lint
 	./tests/ensure-chromium
 	$(BIN)/python -m tests.run_backends
