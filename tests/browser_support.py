@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live import serving
+from live import hub_env, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 HUB = Path(sys.executable).parent / "hub"
@@ -30,14 +30,7 @@ ARGS = [
 @pytest.fixture
 def live_hub(database_url: str, tmp_path: Path) -> Iterator[str]:
     """`hub serve` on a free loopback port over the test's database; its base URL."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        HUB_DATABASE_URL=database_url,
-        HUB_DATA_DIR=str(tmp_path / "data"),
-        HUB_DEMO="1",
-        HUB_SMTP_PORT="9",  # nothing listens: notices wait, nothing leaves the machine
-    )
-    with serving([HUB, "serve"], env, tmp_path / "hub.log") as base:
+    with serving([HUB, "serve"], hub_env(database_url, tmp_path / "data"), tmp_path / "hub.log") as base:
         yield base
 
 

@@ -245,6 +245,12 @@ def reactivate_user(session: Session, *, user_id: int, actor: str) -> User:
         raise Conflict(f"User {user.username} is active.", code="user_active")
     if not unit_is_active(session, unit_code=user.unit_code):
         raise Conflict(f"The unit {user.unit_code} of {user.username} is not active.", code="unit_inactive")
+    activate(session, user=user, actor=actor)
+    return user
+
+
+def activate(session: Session, *, user: User, actor: str) -> None:
+    """Make `user` active again, recorded as "user.reactivated" (with its unit, if any)."""
     user.active = True
     record(
         session,
@@ -252,6 +258,5 @@ def reactivate_user(session: Session, *, user_id: int, actor: str) -> User:
         kind="user.reactivated",
         entity="user",
         entity_id=user.id,
-        data={"username": user.username},
+        data={"username": user.username, "unit_code": user.unit_code},
     )
-    return user

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub.audit import record
+from hub.auth.service import activate
 from hub.clock import now
 from hub.config import Settings
 from hub.directory.loader import BUNDLED_DIRECTORY, Directory, load_directory
@@ -122,15 +123,7 @@ def _system_accounts_back(session: Session, *, codes: list[str], actor: str) -> 
     for user in session.execute(
         select(User).where(User.username.in_(usernames), User.active.is_(False)).order_by(User.username)
     ).scalars():
-        user.active = True
-        record(
-            session,
-            actor=actor,
-            kind="user.reactivated",
-            entity="user",
-            entity_id=user.id,
-            data={"username": user.username, "unit_code": user.unit_code},
-        )
+        activate(session, user=user, actor=actor)
 
 
 def verify_sender(tree: etree._ElementTree, *, sender: Court | Unit, at: datetime) -> str | None:

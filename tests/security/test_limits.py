@@ -7,7 +7,6 @@ for an answer, which is exactly what these tests must not do.
 """
 
 import json
-import os
 import re
 import select
 import socket
@@ -20,7 +19,7 @@ import pytest
 from browser_support import HUB
 from conftest import example, listed_files, multipart, sign_in, token_issuer
 from fastapi.testclient import TestClient
-from live import serving
+from live import hub_env, serving
 
 from hub.app import create_app
 from hub.context import Hub
@@ -37,15 +36,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     base URL and that folder (where a spooled upload would land)."""
     spool = tmp_path / "spool"
     spool.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        HUB_DATABASE_URL=database_url,
-        HUB_DATA_DIR=str(tmp_path / "data"),
-        HUB_DEMO="1",
-        HUB_SMTP_PORT="9",
-        HUB_MAX_FILE_BYTES=str(FILE_LIMIT),
-        TMPDIR=str(spool),
-    )
+    env = hub_env(database_url, tmp_path / "data", HUB_MAX_FILE_BYTES=str(FILE_LIMIT), TMPDIR=str(spool))
     with serving([HUB, "serve", "--no-worker"], env, tmp_path / "hub.log") as base:
         yield base, spool
 

@@ -2,14 +2,13 @@
 HUB_TRUSTED_PROXIES names. uvicorn's own default believes any client on 127.0.0.1, so a client there could
 name a fresh address for each guess and never meet the per-address limit (found in review)."""
 
-import os
 import re
 from pathlib import Path
 
 import httpx
 import pytest
 from browser_support import HUB
-from live import serving
+from live import hub_env, serving
 
 from hub.auth.seed import DEMO_PASSWORD
 
@@ -17,15 +16,7 @@ pytestmark = pytest.mark.db
 
 
 def _hub(database_url: str, tmp_path: Path, **settings: str):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        HUB_DATABASE_URL=database_url,
-        HUB_DATA_DIR=str(tmp_path / "data"),
-        HUB_DEMO="1",
-        HUB_SMTP_PORT="9",
-        HUB_LOGIN_MAX_FAILURES_PER_SOURCE="3",
-        **settings,
-    )
+    env = hub_env(database_url, tmp_path / "data", HUB_LOGIN_MAX_FAILURES_PER_SOURCE="3", **settings)
     return serving([HUB, "serve", "--no-worker"], env, tmp_path / "hub.log")
 
 
