@@ -56,7 +56,11 @@ class User(Base):
     court_code: Mapped[str | None] = mapped_column(ForeignKey("courts.code"))
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
     email: Mapped[str | None] = mapped_column(String(254))
-    credential_no: Mapped[str | None] = mapped_column(String(40))
+    credential_no: Mapped[str | None] = mapped_column(String(40))  # 执行公务证号
+    # an officer's cards as units' systems fetch them (zjInfo): 工作证 number, and both cards' images
+    work_card_no: Mapped[str | None] = mapped_column(String(40))
+    work_card_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    credential_card_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]

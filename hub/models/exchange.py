@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.models.base import Base
@@ -156,6 +156,10 @@ class FoundAsset(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     status: Mapped[str | None] = mapped_column(String(20))
     owners: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # seals, mortgages and other rights registered on it, as the unit reported them
+    encumbrances: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
 
 
 class Control(Base):
