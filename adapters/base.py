@@ -17,9 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from hub.config import Settings
+
+
+class ChannelConfig(BaseModel):
+    """A channel's entry in the directory (`channel = { kind = "...", ... }`): each adapter's own model,
+    which declares `kind` as the Literal of its kind. The directory learns the kinds from the registry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 @dataclass(frozen=True)
@@ -83,12 +90,12 @@ class Adapter(ABC):
     """One way of reaching member units; `kind` is the directory's `channel.kind`."""
 
     kind: ClassVar[str]
-    config_model: ClassVar[type[BaseModel]]
+    config_model: ClassVar[type[ChannelConfig]]
     # True for a channel that needs no network (the inbox): `serve` is then called inside the
     # transaction that queues the task, instead of by the worker.
     immediate: ClassVar[bool] = False
 
-    def __init__(self, config: BaseModel, context: AdapterContext) -> None:
+    def __init__(self, config: ChannelConfig, context: AdapterContext) -> None:
         self.config = config
         self.context = context
 

@@ -5,14 +5,21 @@ The task counts as served when the SMTP server accepts the message.
 """
 
 import html
+from typing import Literal
 
-from adapters.base import Adapter, Delivery, Outcome, Refused, RetryLater, Served
+from pydantic import EmailStr, Field
+
+from adapters.base import Adapter, ChannelConfig, Delivery, Outcome, Refused, RetryLater, Served
 from hub.clock import now
-from hub.directory.loader import EmailChannel
 from hub.mail import Mailer, MailError
 from hub.standard.filenames import key_of, safe_name
 from hub.standard.notice import render_notice
 from hub.standard.xml import DocumentError
+
+
+class EmailChannel(ChannelConfig):
+    kind: Literal["email"]
+    to: list[EmailStr] = Field(min_length=1, title="Recipients", description="Addresses tasks are mailed to.")
 
 
 class EmailAdapter(Adapter):

@@ -46,8 +46,11 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from adapters.base import Adapter, Delivery, Dropped, Outcome, Refused, RetryLater, Served
+from pydantic import Field
+
+from adapters.base import Adapter, ChannelConfig, Delivery, Dropped, Outcome, Refused, RetryLater, Served
 from adapters.safe_files import (
     Unsafe,
     lstat_mode,
@@ -57,7 +60,6 @@ from adapters.safe_files import (
     write_new,
 )
 from hub.clock import now
-from hub.directory.loader import FolderChannel
 from hub.standard import NS
 from hub.standard.filenames import key_of, name_problem, safe_name
 from hub.standard.xml import DocumentError, parse
@@ -68,6 +70,12 @@ STALE_S = 600
 # What the hub may add to a name in done/ and rejected/: a prefix "<unix time>-<random>-" and ".error.txt"
 INBOX_EXTRA = len("4102444800-0badc0de-") + len(NOTE)
 MANIFEST_BYTES = 1 << 20
+
+
+class FolderChannel(ChannelConfig):
+    kind: Literal["folder"]
+    outbox: Path = Field(title="Outbox", description="Folder the hub writes task files into.")
+    inbox: Path = Field(title="Inbox", description="Folder the hub reads receipt files from.")
 
 
 class FolderAdapter(Adapter):

@@ -22,13 +22,23 @@ import time
 import zlib
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
+from typing import Literal
 
 import httpx
+from pydantic import AnyHttpUrl, Field, field_validator
 
-from adapters.base import Adapter, Delivery, Misconfigured, Outcome, Refused, RetryLater, Served
-from adapters.formats import FORMATS, FormatError
+from adapters.base import (
+    Adapter,
+    ChannelConfig,
+    Delivery,
+    Misconfigured,
+    Outcome,
+    Refused,
+    RetryLater,
+    Served,
+)
+from adapters.formats import FORMATS, Format, FormatError
 from hub.clock import now
-from hub.directory.loader import HttpPushChannel
 from hub.standard import NS
 from hub.standard.xml import DocumentError, parse
 
@@ -46,6 +56,32 @@ def _retry_after(response: httpx.Response) -> float:
         return max((parsedate_to_datetime(value) - now()).total_seconds(), 0.0)
     except (TypeError, ValueError):
         return 0.0
+
+
+class HttpPushChannel(ChannelConfig):
+    kind: Literal["http-push"]
+    url: AnyHttpUrl = Field(title="Endpoint", description="URL the hub POSTs tasks to.")
+    token_env: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        title="Token variable",
+        description="Name of the environment variable holding the bearer token (never the token itself).",
+    )
+    timeout_s: float = Field(10, gt=0, le=300, title="Timeout (s)")
+    format: Format = Field(
+        "standard",
+        title="Format",
+        description="The standard's XML, or the unit's own format (adapters/formats).",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials(cls, url: AnyHttpUrl) -> AnyHttpUrl:
+        # httpx would send them as Basic auth in place of the bearer token, and a URL is shown and logged
+        if url.username or url.password:
+            raise ValueError(
+                "the URL carries a user name or password: give the unit's secret in token_env instead"
+            )
+        return url
 
 
 class _Unreadable(Exception):

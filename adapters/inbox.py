@@ -1,8 +1,13 @@
 """The inbox: the task waits in the unit's inbox (API and web pages); it is served the moment it is there."""
 
-from adapters.base import Adapter, Delivery, Outcome, Served
+from typing import Literal
+
+from adapters.base import Adapter, ChannelConfig, Delivery, Outcome, Served
 from hub.clock import now
-from hub.directory.loader import InboxChannel
+
+
+class InboxChannel(ChannelConfig):
+    kind: Literal["inbox"] = "inbox"
 
 
 class InboxAdapter(Adapter):

@@ -7,7 +7,7 @@ to the hub as if the unit had sent it. Both functions are pure (no database, no 
 """
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from hub.standard.codes import Action
 
@@ -63,4 +63,7 @@ FORMATS: dict[str, UnitFormat] = {
     ),
 }
 
-__all__ = ["FORMATS", "DecodeAnswer", "EncodeRequest", "FormatError", "UnitFormat"]
+# A unit's `format` in the directory: the standard's XML, or one of FORMATS.
+Format = Literal["standard", "real-estate"]
+
+__all__ = ["FORMATS", "DecodeAnswer", "EncodeRequest", "Format", "FormatError", "UnitFormat"]

@@ -1,10 +1,9 @@
 """Models of the member-unit directory and its loader (TOML, validated with pydantic; no database)."""
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
-    AnyHttpUrl,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -14,6 +13,9 @@ from pydantic import (
     model_validator,
 )
 
+from adapters.base import ChannelConfig
+from adapters.inbox import InboxChannel
+from adapters.registry import registry
 from hub.standard.codes import DEFAULT_LIMITS, FUNDS_CLASSES, ITEM_ACTIONS, Action, AssetClass
 from hub.standard.signatures import load_certificate
 from hub.tomlfile import got_of, load_model, message_of
@@ -21,7 +23,6 @@ from hub.tomlfile import got_of, load_model, message_of
 BUNDLED_DIRECTORY = Path(__file__).with_name("units.toml")
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9-]{2,40}$")]
-ChannelKind = Literal["inbox", "http-push", "email", "folder"]
 Category = Literal[
     "property", "vehicles", "funds", "insurance", "civil", "market", "tax",
     "police", "social-security", "township", "oversight", "other",
@@ -76,53 +77,9 @@ class Signing(_Entry):
         return self
 
 
-class InboxChannel(_Entry):
-    kind: Literal["inbox"] = "inbox"
-
-
-Format = Literal["standard", "real-estate"]
-
-
-class HttpPushChannel(_Entry):
-    kind: Literal["http-push"]
-    url: AnyHttpUrl = Field(title="Endpoint", description="URL the hub POSTs tasks to.")
-    token_env: str = Field(
-        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
-        title="Token variable",
-        description="Name of the environment variable holding the bearer token (never the token itself).",
-    )
-    timeout_s: float = Field(10, gt=0, le=300, title="Timeout (s)")
-    format: Format = Field(
-        "standard",
-        title="Format",
-        description="The standard's XML, or the unit's own format (adapters/formats).",
-    )
-
-    @field_validator("url")
-    @classmethod
-    def _no_credentials(cls, url: AnyHttpUrl) -> AnyHttpUrl:
-        # httpx would send them as Basic auth in place of the bearer token, and a URL is shown and logged
-        if url.username or url.password:
-            raise ValueError(
-                "the URL carries a user name or password: give the unit's secret in token_env instead"
-            )
-        return url
-
-
-class EmailChannel(_Entry):
-    kind: Literal["email"]
-    to: list[EmailStr] = Field(min_length=1, title="Recipients", description="Addresses tasks are mailed to.")
-
-
-class FolderChannel(_Entry):
-    kind: Literal["folder"]
-    outbox: Path = Field(title="Outbox", description="Folder the hub writes task files into.")
-    inbox: Path = Field(title="Inbox", description="Folder the hub reads receipt files from.")
-
-
-Channel = Annotated[
-    InboxChannel | HttpPushChannel | EmailChannel | FolderChannel, Field(discriminator="kind")
-]
+# Each adapter's own model, by its `kind`: the built-in adapters' and those of the installed packages.
+_CONFIGS = tuple(adapter.config_model for adapter in registry().values())
+Channel = Annotated[Union[_CONFIGS], Field(discriminator="kind")]  # noqa: UP007 (a tuple of types)
 
 
 class Contacts(_Entry):
@@ -154,7 +111,7 @@ class UnitEntry(Signing):
                 entry = {"kind": "inbox"}
             elif entry == "email" and staff:
                 entry = {"kind": "email", "to": staff}
-            elif isinstance(entry, str) and entry in get_args(ChannelKind):
+            elif isinstance(entry, str) and entry in registry():
                 raise ValueError(
                     f"fallback: {entry!r} needs its keys: write it as a table, e.g. {{ kind = {entry!r}, ... }}"
                 )
@@ -179,7 +136,7 @@ class UnitEntry(Signing):
         return self
 
     @property
-    def channels(self) -> list[InboxChannel | HttpPushChannel | EmailChannel | FolderChannel]:
+    def channels(self) -> list[ChannelConfig]:
         """The channel, then the fallback channels, in the order they are tried."""
         return [self.channel, *self.fallback]
 
@@ -227,7 +184,7 @@ def _describe(data: Any, error: Any) -> str:
         where = f"{loc[0][:-1]} {code!r} ({loc[0]}[{loc[1]}]): " if code else f"{loc[0]}[{loc[1]}]: "
         loc = loc[2:]
     # Drop the tag pydantic inserts after a discriminated union and the marker of a bad dict key.
-    tags = get_args(ChannelKind)
+    tags = set(registry())
     parts = [
         p for i, p in enumerate(loc) if p != "[key]" and not (i and loc[i - 1] == "channel" and p in tags)
     ]

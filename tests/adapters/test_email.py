@@ -7,10 +7,9 @@ from conftest import example, example_file
 from pydantic import ValidationError
 
 from adapters.base import AdapterContext, Delivery, Refused, RetryLater, Served
-from adapters.email import EmailAdapter
+from adapters.email import EmailAdapter, EmailChannel
 from hub.clock import now
 from hub.config import Settings
-from hub.directory.loader import EmailChannel
 
 UNIT = "安图县住房公积金管理中心"
 TO = ["gjj@unit.example", "gjj-backup@unit.example"]

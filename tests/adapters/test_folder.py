@@ -14,11 +14,10 @@ from conftest import edited, example, example_file
 
 import adapters.folder
 from adapters.base import AdapterContext, Delivery, Dropped, RetryLater, Served
-from adapters.folder import FolderAdapter
+from adapters.folder import FolderAdapter, FolderChannel
 from hub.blobs import FolderStore
 from hub.config import Settings
 from hub.delivery.service import _Files
-from hub.directory.loader import FolderChannel
 
 REQUEST_NO = "AT-2026-000123"
 RECEIPT = example("receipt-found.xml")  # lists receipt.pdf

@@ -18,11 +18,10 @@ from conftest import edited, example, example_file, sent_by_hub, submit
 from test_folder import RECEIPT, REQUEST_NO, SIGNED, delivery, drop, tree
 
 from adapters.base import AdapterContext, Served
-from adapters.folder import FolderAdapter
+from adapters.folder import FolderAdapter, FolderChannel
 from hub.config import Settings
 from hub.db import unit_of_work
 from hub.delivery.intake import take_folder_receipts
-from hub.directory.loader import FolderChannel
 from hub.models import Receipt, Task
 
 SECRET = b"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7 the hub's key\n"

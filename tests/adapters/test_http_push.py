@@ -22,10 +22,9 @@ import respx
 from conftest import example, example_file
 
 from adapters.base import AdapterContext, Delivery, Misconfigured, Refused, RetryLater, Served
-from adapters.http_push import HttpPushAdapter
+from adapters.http_push import HttpPushAdapter, HttpPushChannel
 from hub.clock import now
 from hub.config import Settings
-from hub.directory.loader import HttpPushChannel
 
 URL = "https://gjj.unit.example/hub/tasks"
 VAR = "HUB_TEST_GJJ_TOKEN"

@@ -59,7 +59,6 @@ def test_a_broken_third_party_adapter_stops_loading_by_name(monkeypatch, value, 
 def test_the_directory_knows_every_unit_format_and_no_other():
     from typing import get_args
 
-    from adapters.formats import FORMATS
-    from hub.directory.loader import Format
+    from adapters.formats import FORMATS, Format
 
     assert set(get_args(Format)) == {"standard", *FORMATS}

@@ -3,13 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.directory.loader import (
-    BUNDLED_DIRECTORY,
-    DirectoryError,
-    HttpPushChannel,
-    InboxChannel,
-    load_directory,
-)
+from adapters.http_push import HttpPushChannel
+from adapters.inbox import InboxChannel
+from hub.directory.loader import BUNDLED_DIRECTORY, DirectoryError, load_directory
 from hub.keys import self_signed
 from hub.standard.codes import DEFAULT_LIMITS, Action, AssetClass
 
