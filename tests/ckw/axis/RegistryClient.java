@@ -16,10 +16,12 @@
 //       one call; the returned string goes to stdout as Axis returned it (no newline added).
 //   java RegistryClient --batch <batch-file>
 //       several calls in one JVM; each line: <result-prefix> TAB <endpoint-url> TAB <operation> TAB
-//       <arg-file>...; call i writes <result-prefix>.out (the string) or <result-prefix>.fault.
+//       <arg-file>...; each call writes <result-prefix>.out (the string), .fault (as printed on exit 2)
+//       or .error (any other failure); the batch itself exits 0.
 // An argument file holds the exact string passed. Its parameter name is the real client's for that
 // operation and position (usermarker first, then feedbackinfo or wsbhinfo); "name=path" names it
-// explicitly (for operations the real client does not have).
+// explicitly (for operations the real client does not have). On the wire the parameters come in the
+// order of the real client's HashMap, not of the command line.
 // Exit status: 0 answered; 2 an Axis fault (a SOAP Fault, an HTTP error, a refused connection), printed to
 // stderr; 3 any other failure (e.g. an answer that is not a string); 64 usage.
 // REGISTRY_CLIENT_ECHO=1 prints the request envelope (and the answer's, on a fault) to stderr.
