@@ -83,6 +83,17 @@ class AssetStatus(StrEnum):
     OTHER = "OTHER"
 
 
+class EncumbranceKind(StrEnum):
+    """A right registered on a found asset: a mortgage, a seal (a waiting-list seal too), an advance notice
+    registration (预告登记), an objection registration (异议登记)."""
+
+    MORTGAGE = "MORTGAGE"
+    SEAL = "SEAL"
+    ADVANCE_NOTICE = "ADVANCE_NOTICE"
+    OBJECTION = "OBJECTION"
+    OTHER = "OTHER"
+
+
 class AttachmentType(StrEnum):
     """Receipt attachments. STANDARD.md names SIGNED_RECEIPT; OBJECTION carries a written objection."""
 

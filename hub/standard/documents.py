@@ -14,6 +14,7 @@ from hub.standard.codes import (
     AssetStatus,
     AttachmentType,
     DocumentType,
+    EncumbranceKind,
     IdType,
     Outcome,
     ReasonCode,
@@ -114,6 +115,19 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class Encumbrance:
+    """A right registered on a found asset (<Encumbrance>): a mortgage, a seal, a pre-registration..."""
+
+    kind: EncumbranceKind
+    holder: str | None  # the mortgagee, the sealing court
+    registration_no: str | None  # the unit's own number of the registration
+    reference: str | None  # a seal's ruling no., a mortgage's certificate of other rights
+    amount: Money | None  # the secured amount
+    period: Period | None
+    description: str | None
+
+
+@dataclass(frozen=True)
 class FoundAsset:
     asset_class: AssetClass
     asset_id: str
@@ -121,6 +135,7 @@ class FoundAsset:
     value: Money | None
     status: AssetStatus | None
     owners: list[Owner]
+    encumbrances: list[Encumbrance] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -258,6 +273,18 @@ def read_request(tree: etree._ElementTree) -> AssistanceRequest:
     )
 
 
+def _encumbrance(element: etree._Element) -> Encumbrance:
+    return Encumbrance(
+        kind=EncumbranceKind(_text(element, "Kind")),
+        holder=_text(element, "Holder"),
+        registration_no=_text(element, "RegistrationNo"),
+        reference=_text(element, "Reference"),
+        amount=_money(_child(element, "Amount")),
+        period=_period(_child(element, "Period")),
+        description=_text(element, "Description"),
+    )
+
+
 def read_receipt(tree: etree._ElementTree) -> AssistanceReceipt:
     root = tree.getroot()
     handler, reason, results = _child(root, "Handler"), _child(root, "Reason"), _child(root, "Results")
@@ -273,6 +300,7 @@ def read_receipt(tree: etree._ElementTree) -> AssistanceReceipt:
                     value=_money(_child(el, "Value")),
                     status=AssetStatus(status) if status else None,
                     owners=[Owner((o.text or "").strip(), o.get("share")) for o in el.iterfind(_q("Owner"))],
+                    encumbrances=[_encumbrance(e) for e in el.iterfind(_q("Encumbrance"))],
                 )
             )
         for el in results.iterfind(_q("Control")):

@@ -11,6 +11,7 @@ from hub.standard.codes import (
     AssetStatus,
     AttachmentType,
     DocumentType,
+    EncumbranceKind,
     IdType,
     Outcome,
     ReasonCode,
@@ -96,6 +97,14 @@ ASSET_STATUS_LABELS: dict[AssetStatus, str] = {
     AssetStatus.OTHER: "其他",
 }
 
+ENCUMBRANCE_KIND_LABELS: dict[EncumbranceKind, str] = {
+    EncumbranceKind.MORTGAGE: "抵押",
+    EncumbranceKind.SEAL: "查封",
+    EncumbranceKind.ADVANCE_NOTICE: "预告登记",
+    EncumbranceKind.OBJECTION: "异议登记",
+    EncumbranceKind.OTHER: "其他登记",
+}
+
 ATTACHMENT_TYPE_LABELS: dict[AttachmentType, str] = {
     AttachmentType.SIGNED_RECEIPT: "签章回执",
     AttachmentType.OBJECTION: "书面异议",
@@ -112,6 +121,7 @@ LABELS: dict[type[StrEnum], dict] = {
     Outcome: OUTCOME_LABELS,
     ReasonCode: REASON_CODE_LABELS,
     AssetStatus: ASSET_STATUS_LABELS,
+    EncumbranceKind: ENCUMBRANCE_KIND_LABELS,
     AttachmentType: ATTACHMENT_TYPE_LABELS,
 }
 CODE_LISTS: dict[str, type[StrEnum]] = {enum.__name__: enum for enum in LABELS}

@@ -16,7 +16,14 @@ from lxml.builder import ElementMaker
 
 from hub.clock import SHANGHAI
 from hub.standard import NS
-from hub.standard.codes import AssetClass, AssetStatus, AttachmentType, Outcome, ReasonCode
+from hub.standard.codes import (
+    AssetClass,
+    AssetStatus,
+    AttachmentType,
+    EncumbranceKind,
+    Outcome,
+    ReasonCode,
+)
 
 E = ElementMaker(namespace=NS, nsmap={None: NS})
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -30,6 +37,22 @@ class OwnerShare:
     share: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class EncumbranceEntry:
+    """A right registered on a found asset (<Encumbrance>): a mortgage with its mortgagee and secured amount,
+    a seal (a waiting-list seal too) with the sealing court and its ruling no., a pre-registration..."""
+
+    kind: EncumbranceKind
+    holder: str | None = None  # the mortgagee, the sealing court
+    registration_no: str | None = None  # the unit's own number of the registration
+    reference: str | None = None  # a seal's ruling no. (文号), a mortgage's 不动产登记证明号
+    amount: Decimal | None = None  # the secured amount (被担保债权数额 or 最高债权额)
+    currency: str = "CNY"
+    start: date | None = None
+    end: date | None = None
+    description: str | None = None
+
+
 @dataclass(frozen=True)
 class AssetResult:
     """A piece of property found in answer to a query (<Asset>)."""
@@ -41,6 +64,7 @@ class AssetResult:
     currency: str = "CNY"
     status: AssetStatus | None = None
     owners: tuple[OwnerShare, ...] = ()
+    encumbrances: tuple[EncumbranceEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +130,35 @@ def _asset(asset: AssetResult) -> etree._Element:
         element.append(E.Status(str(asset.status)))
     for owner in asset.owners:
         element.append(E.Owner(owner.name, share=owner.share) if owner.share else E.Owner(owner.name))
+    for encumbrance in asset.encumbrances:
+        element.append(_encumbrance(encumbrance, asset.asset_id))
+    return element
+
+
+def _period(start: date | None, end: date | None, of: str) -> etree._Element | None:
+    if (start is None) != (end is None):
+        raise ValueError(f"the period of {of} needs both its start and its end")
+    if start is None or end is None:
+        return None
+    return E.Period(start=start.isoformat(), end=end.isoformat())
+
+
+def _encumbrance(encumbrance: EncumbranceEntry, asset_id: str) -> etree._Element:
+    element = E.Encumbrance(E.Kind(str(encumbrance.kind)))
+    for tag, value in (
+        ("Holder", encumbrance.holder),
+        ("RegistrationNo", encumbrance.registration_no),
+        ("Reference", encumbrance.reference),
+    ):
+        if value:
+            element.append(E(tag, value))
+    if encumbrance.amount is not None:
+        element.append(_money("Amount", encumbrance.amount, encumbrance.currency))
+    period = _period(encumbrance.start, encumbrance.end, f"the {encumbrance.kind} on {asset_id}")
+    if period is not None:
+        element.append(period)
+    if encumbrance.description:
+        element.append(E.Description(encumbrance.description))
     return element
 
 
@@ -113,10 +166,9 @@ def _control(control: ControlEntry) -> etree._Element:
     element = E.Control(E.AssetClass(str(control.asset_class)), E.AssetId(control.asset_id))
     if control.registration_no:
         element.append(E.RegistrationNo(control.registration_no))
-    if (control.start is None) != (control.end is None):
-        raise ValueError(f"the period of {control.asset_id} needs both its start and its end")
-    if control.start is not None and control.end is not None:
-        element.append(E.Period(start=control.start.isoformat(), end=control.end.isoformat()))
+    period = _period(control.start, control.end, control.asset_id)
+    if period is not None:
+        element.append(period)
     if control.amount is not None:
         element.append(_money("Amount", control.amount, control.currency))
     if control.queue_position is not None:
@@ -127,7 +179,8 @@ def _control(control: ControlEntry) -> etree._Element:
 def write_receipt(draft: ReceiptDraft) -> bytes:
     """The receipt XML of `draft`: UTF-8 with its declaration, in the standard's namespace, indented
     as the examples in schemas/examples are. Raises ValueError for a value XML cannot carry as given
-    (a naive handled_at, a period with one end, an amount with more than two decimals)."""
+    (a naive handled_at, a period of a control or an encumbrance with one end, an amount with more than
+    two decimals)."""
     if draft.handled_at.tzinfo is None or draft.handled_at.utcoffset() is None:
         raise ValueError("handled_at must be timezone-aware")
     handled = draft.handled_at.astimezone(SHANGHAI).replace(microsecond=0)

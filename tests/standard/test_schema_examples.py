@@ -27,6 +27,7 @@ CODE_LISTS: list[type[StrEnum]] = [
     codes.Outcome,
     codes.ReasonCode,
     codes.AssetStatus,
+    codes.EncumbranceKind,
     codes.AttachmentType,
 ]
 
@@ -130,6 +131,7 @@ def test_standard_md_code_lists_are_in_xsd():
         "ReasonCode": set(re.findall(CODE, _section("Reason codes")))
         | _after('<Reason code="', CODE + '(?=")'),
         "AssetStatus": _after("</Status>"),
+        "EncumbranceKind": _after("</Kind>"),
         "AttachmentType": _after('<Attachment type="', CODE + '(?=")'),
     }
     expected_sizes = {
@@ -141,6 +143,7 @@ def test_standard_md_code_lists_are_in_xsd():
         "Outcome": 12,
         "ReasonCode": 9,
         "AssetStatus": 6,
+        "EncumbranceKind": 5,
         "AttachmentType": 1,
     }
     for name, size in expected_sizes.items():
@@ -190,6 +193,69 @@ def _set(tree: etree._ElementTree, tag: str, value: str, attr: str | None = None
 )
 def test_xsd_refuses(schema, freeze, tag, value, attr):
     assert not schema.validate(_set(freeze, tag, value, attr))
+
+
+@pytest.fixture
+def found() -> etree._ElementTree:
+    return parse("receipt-found.xml")
+
+
+def _encumbrances(tree: etree._ElementTree) -> list[etree._Element]:
+    return list(tree.getroot().iter(f"{{{NS}}}Encumbrance"))
+
+
+def test_the_found_example_reports_a_mortgage_and_an_earlier_seal(found):
+    kinds = [e.findtext(f"{{{NS}}}Kind") for e in _encumbrances(found)]
+    assert kinds == ["MORTGAGE", "SEAL"]
+
+
+def test_an_asset_without_encumbrance_is_valid_as_before(schema, found):
+    for element in _encumbrances(found):
+        element.getparent().remove(element)
+    assert schema.validate(found), schema.error_log
+
+
+def test_an_encumbrance_with_its_kind_alone_is_valid(schema, found):
+    _, seal = _encumbrances(found)
+    for child in list(seal)[1:]:
+        seal.remove(child)
+    assert schema.validate(found), schema.error_log
+
+
+@pytest.mark.parametrize(
+    ("tag", "value", "attr"),
+    [
+        ("Kind", "LIEN", None),
+        ("Kind", "mortgage", None),
+        ("Kind", "", None),
+        ("Holder", " ", None),
+        ("Amount", "-1.00", None),
+        ("Amount", "1.001", None),
+        ("Period", "2019-06-10T00:00:00", "start"),
+    ],
+)
+def test_xsd_refuses_a_bad_encumbrance(schema, found, tag, value, attr):
+    tree = deepcopy(found)
+    [mortgage, _] = _encumbrances(tree)
+    element = mortgage.find(f"{{{NS}}}{tag}")
+    if attr:
+        element.set(attr, value)
+    else:
+        element.text = value
+    assert not schema.validate(tree)
+    assert f"{{{NS}}}{tag}" in str(schema.error_log)
+
+
+def test_xsd_refuses_an_encumbrance_out_of_place_or_without_its_kind(schema, found):
+    before_owner = deepcopy(found)
+    asset = next(before_owner.getroot().iter(f"{{{NS}}}Asset"))
+    mortgage = _encumbrances(before_owner)[0]
+    asset.insert(list(asset).index(asset.find(f"{{{NS}}}Owner")), mortgage)
+    assert not schema.validate(before_owner)
+    kindless = deepcopy(found)
+    mortgage = _encumbrances(kindless)[0]
+    mortgage.remove(mortgage.find(f"{{{NS}}}Kind"))
+    assert not schema.validate(kindless)
 
 
 def test_xsd_refuses_unit_beside_all_capable(schema, freeze):

@@ -6,12 +6,21 @@ from decimal import Decimal
 import pytest
 
 from hub.clock import SHANGHAI
-from hub.standard.codes import Action, AssetClass, AssetStatus, AttachmentType, Outcome, ReasonCode
+from hub.standard.codes import (
+    Action,
+    AssetClass,
+    AssetStatus,
+    AttachmentType,
+    EncumbranceKind,
+    Outcome,
+    ReasonCode,
+)
 from hub.standard.rules import inspect, receipt_problems
 from hub.standard.write_receipt import (
     AssetResult,
     Attached,
     ControlEntry,
+    EncumbranceEntry,
     OwnerShare,
     ReceiptDraft,
     write_receipt,
@@ -78,6 +87,25 @@ EXAMPLES = {
                 Decimal("286000.00"),
                 status=AssetStatus.MORTGAGED,
                 owners=(OwnerShare("赵六", "1/1"),),
+                encumbrances=(
+                    EncumbranceEntry(
+                        kind=EncumbranceKind.MORTGAGE,
+                        holder="中国工商银行股份有限公司安图支行",
+                        registration_no="BDC-DY-2019-0456",
+                        reference="吉(2019)安图县不动产证明第0000456号",
+                        amount=Decimal("200000.00"),
+                        start=date(2019, 6, 10),
+                        end=date(2039, 6, 9),
+                    ),
+                    EncumbranceEntry(
+                        kind=EncumbranceKind.SEAL,
+                        holder="延吉市人民法院",
+                        registration_no="BDC-CF-2025-0031",
+                        reference="(2025)吉2401执123号",
+                        start=date(2025, 1, 2),
+                        end=date(2028, 1, 1),
+                    ),
+                ),
             ),
         ),
     ),
@@ -160,6 +188,67 @@ def test_a_query_answer_with_two_assets_and_joint_owners_passes_the_standard():
     assert [(o.name, o.share) for o in second.owners] == [("赵六", None)]
 
 
+def test_a_flat_with_two_owners_a_mortgage_and_an_earlier_seal_reads_back_as_written():
+    draft = ReceiptDraft(
+        request_no="AT-2026-000101",
+        unit_code="real-estate",
+        receipt_no="RE-20261130-0002",
+        handled_at=at(2026, 11, 30, 10, 0),
+        handler_name="刘敏",
+        outcome=Outcome.FOUND,
+        assets=(
+            AssetResult(
+                AssetClass.REAL_ESTATE,
+                ESTATE,
+                "兴安小区3号楼2单元302室，住宅",
+                status=AssetStatus.MORTGAGED,
+                owners=(OwnerShare("赵六", "1/2"), OwnerShare("钱七", "1/2")),
+                encumbrances=(
+                    EncumbranceEntry(
+                        kind=EncumbranceKind.MORTGAGE,
+                        holder="中国工商银行安图支行",
+                        reference="吉(2020)安图县不动产证明第0000789号",
+                        amount=Decimal("1200000"),
+                        description="最高额抵押 <一般> & 顺位1",
+                    ),
+                    EncumbranceEntry(
+                        kind=EncumbranceKind.SEAL,
+                        holder="安图县人民法院",
+                        reference="(2025)吉2426执123号",
+                        start=date(2025, 1, 2),
+                        end=date(2028, 1, 1),
+                    ),
+                    EncumbranceEntry(kind=EncumbranceKind.OBJECTION),
+                ),
+            ),
+        ),
+    )
+
+    receipt = inspect(write_receipt(draft), expect="receipt").receipt
+
+    assert receipt_problems(receipt, action=Action.QUERY) == []
+    [asset] = receipt.assets
+    assert [(o.name, o.share) for o in asset.owners] == [("赵六", "1/2"), ("钱七", "1/2")]
+    mortgage, seal, objection = asset.encumbrances
+    assert (mortgage.kind, mortgage.holder, mortgage.registration_no) == (
+        "MORTGAGE",
+        "中国工商银行安图支行",
+        None,
+    )
+    assert mortgage.reference == "吉(2020)安图县不动产证明第0000789号"
+    assert (mortgage.amount.amount, mortgage.amount.currency) == (Decimal("1200000.00"), "CNY")
+    assert mortgage.description == "最高额抵押 <一般> & 顺位1" and mortgage.period is None
+    assert (seal.kind, seal.holder, seal.reference) == ("SEAL", "安图县人民法院", "(2025)吉2426执123号")
+    assert (seal.period.start, seal.period.end, seal.amount) == (date(2025, 1, 2), date(2028, 1, 1), None)
+    assert objection.kind == "OBJECTION"
+    assert objection.holder is objection.reference is objection.amount is objection.period is None
+
+
+def test_an_encumbrance_is_written_with_keywords_only():
+    with pytest.raises(TypeError):
+        EncumbranceEntry(EncumbranceKind.SEAL, "安图县人民法院")  # type: ignore[misc]
+
+
 def test_a_waiting_control_that_lapsed_is_reported_with_its_reason():
     draft = EXAMPLES["receipt-waitlisted.xml"]
     lapsed = ReceiptDraft(
@@ -180,6 +269,10 @@ def test_a_waiting_control_that_lapsed_is_reported_with_its_reason():
     assert control.registration_no == "BDC-CF-2026-0117" and control.period is control.queue_position is None
 
 
+def _sealed(encumbrance: EncumbranceEntry) -> AssetResult:
+    return AssetResult(AssetClass.DEPOSIT, "6222", encumbrances=(encumbrance,))
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -190,6 +283,14 @@ def test_a_waiting_control_that_lapsed_is_reported_with_its_reason():
         ),
         (
             {"controls": (ControlEntry(AssetClass.DEPOSIT, "6222", "DJ-1", amount=Decimal("1.005")),)},
+            "at most two decimals",
+        ),
+        (
+            {"assets": (_sealed(EncumbranceEntry(kind=EncumbranceKind.SEAL, end=date(2028, 1, 1))),)},
+            "the SEAL on 6222 needs both its start and its end",
+        ),
+        (
+            {"assets": (_sealed(EncumbranceEntry(kind=EncumbranceKind.MORTGAGE, amount=Decimal("0.001"))),)},
             "at most two decimals",
         ),
     ],
