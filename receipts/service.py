@@ -18,7 +18,7 @@ from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.models import AuditEvent, Control, FoundAsset, Item, Receipt, ReceiptFile, Task, Unit
 from hub.requests.service import Submission
 from hub.standard.codes import CONTROL_ACTIONS, Action, Outcome
-from hub.standard.documents import AssistanceReceipt, ControlResult
+from hub.standard.documents import AssistanceReceipt, ControlResult, Encumbrance
 from hub.standard.rules import attached_problems, inspect, receipt_problems
 from hub.standard.xml import Problem
 from hub.tasks.service import CLOSED_STATES, request_status
@@ -66,6 +66,23 @@ def _controls_of(session: Session, receipt: Receipt) -> list[Control]:
                 session.execute(select(Control).where(Control.id.in_(ids)).order_by(Control.id)).scalars()
             )
     return []
+
+
+def _stored(encumbrance: Encumbrance) -> dict[str, str]:
+    """An encumbrance as found_assets.encumbrances keeps it: strings (ISO dates, the amount as written), no None."""
+    amount, period = encumbrance.amount, encumbrance.period
+    values = {
+        "kind": str(encumbrance.kind),
+        "holder": encumbrance.holder,
+        "registration_no": encumbrance.registration_no,
+        "reference": encumbrance.reference,
+        "amount": str(amount.amount) if amount else None,
+        "currency": amount.currency if amount else None,
+        "start": period.start.isoformat() if period else None,
+        "end": period.end.isoformat() if period else None,
+        "description": encumbrance.description,
+    }
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _plan_new_controls(
@@ -241,6 +258,7 @@ def submit_receipt(
                 currency=asset.value.currency if asset.value else None,
                 status=str(asset.status) if asset.status else None,
                 owners=[{"name": o.name, "share": o.share} for o in asset.owners],
+                encumbrances=[_stored(e) for e in asset.encumbrances],
             )
         )
 

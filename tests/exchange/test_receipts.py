@@ -127,6 +127,26 @@ def test_query_stays_open_until_every_unit_answered_finally(client, token, store
         assert (asset.asset_class, asset.asset_id) == ("REAL_ESTATE", "222426001001GB00012F00010023")
         assert (asset.value, asset.currency, asset.status) == (Decimal("286000.00"), "CNY", "MORTGAGED")
         assert asset.owners == [{"name": "赵六", "share": "1/1"}]
+        assert asset.encumbrances == [
+            {
+                "kind": "MORTGAGE",
+                "holder": "中国工商银行股份有限公司安图支行",
+                "registration_no": "BDC-DY-2019-0456",
+                "reference": "吉(2019)安图县不动产证明第0000456号",
+                "amount": "200000.00",
+                "currency": "CNY",
+                "start": "2019-06-10",
+                "end": "2039-06-09",
+            },
+            {
+                "kind": "SEAL",
+                "holder": "延吉市人民法院",
+                "registration_no": "BDC-CF-2025-0031",
+                "reference": "(2025)吉2401执123号",
+                "start": "2025-01-02",
+                "end": "2028-01-01",
+            },
+        ]
     assert status() == "open"
 
     for unit, name in (("vehicles", "receipt-not-found.xml"), ("civil-affairs", "receipt-info-mismatch.xml")):
