@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hub.web import admin, control_pages, officer, supervision_pages, unit
+from hub.web import admin, admin_cards, control_pages, officer, supervision_pages, unit
 from hub.web.deps import SignInNeeded
 from hub.web.pages import error_page, router, sign_in_needed
 
@@ -22,6 +22,7 @@ def install(app: FastAPI) -> None:
         unit.router,
         supervision_pages.router,
         admin.router,
+        admin_cards.router,
     ):
         app.include_router(pages)
     app.add_exception_handler(SignInNeeded, sign_in_needed)  # type: ignore[arg-type]

@@ -39,6 +39,7 @@ from conftest import (
 )
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from images import jpeg, png
 from policies import (
     ADMIN,
     ANONYMOUS,
@@ -64,6 +65,7 @@ from sqlalchemy import select, update
 
 from hub.alerts.service import run_job
 from hub.app import create_app
+from hub.auth.cards import change_cards
 from hub.auth.seed import DEMO_PASSWORD
 from hub.auth.service import hash_password, issue_token, unit_system_user, user_by_name
 from hub.clock import SHANGHAI, now
@@ -305,6 +307,8 @@ def build(hub: Hub, client: TestClient) -> World:
     with unit_of_work(hub.sessions) as session:
         spare = user_by_name(session, SPARE)
         issue_token(session, user=spare, label="revoked by a case")
+        cards = {"work_card": png(), "credential_card": jpeg()}  # the card images an administrator gets
+        change_cards(session, blobs=hub.blobs, user_id=spare.id, actor="user:admin", images=cards)
         spare_token = session.execute(select(ApiToken).where(ApiToken.user_id == spare.id)).scalar_one()
         accounts = {"user_id": str(spare.id), "token_id": str(spare_token.id)}
 
