@@ -49,6 +49,31 @@ def _money(amount, currency) -> str:
     return f"，金额 {chinese_money(amount, currency or 'CNY')}" if amount is not None else ""
 
 
+# Who holds an encumbrance, named before the holder (a seal's court and other holders stand alone);
+# the same words as the pages' hub/web/templates/_encumbrances.html.
+HOLDERS = {"MORTGAGE": "抵押权人 ", "ADVANCE_NOTICE": "权利人 ", "OBJECTION": "申请人 "}
+
+
+def _encumbrance_line(e: dict[str, str]) -> str:
+    """A seal, mortgage or other right on a found asset as stored in found_assets.encumbrances, in one line."""
+    parts = [label_of("EncumbranceKind", e.get("kind", ""))]
+    if e.get("holder"):
+        parts.append(HOLDERS.get(e["kind"], "") + e["holder"])
+    if e.get("amount"):
+        what = "被担保债权" if e.get("kind") == "MORTGAGE" else "金额"
+        parts.append(f"{what} {chinese_money(e['amount'], e.get('currency') or 'CNY')}")
+    if e.get("registration_no"):
+        parts.append(f"登记号 {e['registration_no']}")
+    if e.get("reference"):
+        parts.append(e["reference"])
+    if e.get("start") or e.get("end"):
+        start, end = e.get("start"), e.get("end")
+        parts.append(f"{chinese_date(start) if start else '—'}至{chinese_date(end) if end else '—'}")
+    if e.get("description"):
+        parts.append(e["description"])
+    return " · ".join(parts)
+
+
 def _task_line(task: Task, unit_name: str) -> str:
     state = STATUS_NAMES.get(task.status, task.status)
     if task.outcome:
@@ -89,6 +114,7 @@ def _receipt_lines(receipt: Receipt, records: CaseRecords) -> list[str]:
             + (f"，状态：{label_of('AssetStatus', asset.status)}" if asset.status else "")
             + (f"，权利人：{owners}" if owners else "")
         )
+        lines.extend(f"    {_encumbrance_line(e)}" for e in asset.encumbrances or [])
     return lines
 
 

@@ -1,5 +1,6 @@
 """The JSON the API answers with for requests and tasks. The XML standard and these shapes change apart."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -104,6 +105,25 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+class EncumbranceOut(BaseModel):
+    """A seal, mortgage or other right the unit's register shows on a found asset (STANDARD.md, Encumbrance)."""
+
+    kind: str = Field(
+        description="MORTGAGE, SEAL (a waiting-list seal too), ADVANCE_NOTICE, OBJECTION or OTHER."
+    )
+    holder: str | None = Field(None, description="The mortgagee, the sealing court.")
+    registration_no: str | None = Field(None, description="The unit's own number of the registration.")
+    reference: str | None = Field(
+        None,
+        description="A seal's ruling number (文号), a mortgage's certificate of other rights (不动产登记证明号).",
+    )
+    amount: Decimal | None = Field(None, description="The secured amount (被担保债权数额 or 最高债权额).")
+    currency: str | None = None
+    start: date | None = None
+    end: date | None = None
+    description: str | None = None
+
+
 class FoundAssetOut(BaseModel):
     asset_class: str
     asset_id: str
@@ -112,6 +132,7 @@ class FoundAssetOut(BaseModel):
     currency: str | None
     status: str | None
     owners: list[dict[str, str | None]]
+    encumbrances: list[EncumbranceOut] = []
 
 
 class ReceiptDetailOut(BaseModel):

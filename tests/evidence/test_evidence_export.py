@@ -121,6 +121,11 @@ def test_the_archive_holds_the_case_byte_for_byte_and_verifies_offline(
         "车辆管理所（vehicles）：已办结，结果：未查到",
         "尚未答复",
         "登记号 GJJ-DJ-2026-0042，状态：生效中",
+        "，权利人：赵六（1/1）\n"
+        "         抵押 · 抵押权人 中国工商银行股份有限公司安图支行 · 被担保债权 人民币200,000.00元"
+        " · 登记号 BDC-DY-2019-0456 · 吉(2019)安图县不动产证明第0000456号 · 2019年6月10日至2039年6月9日\n"
+        "         查封 · 延吉市人民法院 · 登记号 BDC-CF-2025-0031 · (2025)吉2401执123号"
+        " · 2025年1月2日至2028年1月1日\n",
         f"附件：签章回执 {CONTROLLED}/files/receipt.pdf",
     ):
         assert text in summary, text

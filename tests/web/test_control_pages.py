@@ -214,9 +214,17 @@ def test_the_debtor_page_shows_what_units_found_and_the_controls(visitor, token,
     assert f'href="/requests/{query["id"]}">AT-2026-000101<' in text
     assert "安图县不动产登记中心" in text and "222426001001GB00012F00010023" in text
     assert "人民币286,000.00元" in text and "已抵押" in text and "赵六（1/1）" in text and "已查到" in text
+    assert "<th>抵押、查封等</th>" in text
+    assert "抵押 · 抵押权人 中国工商银行股份有限公司安图支行 · 被担保债权 人民币200,000.00元" in text
+    assert (
+        "查封 · 延吉市人民法院 · 登记号 BDC-CF-2025-0031 · (2025)吉2401执123号 · 2025年1月2日至2028年1月1日"
+        in text
+    )
     row = row_of(text, seal["id"])
     assert "BDC-CF-2026-0117" in row and "轮候" in row
-    assert "YJ-2026-000009" not in text and "吉2401" not in text  # the other court's query is not shown
+    assert (
+        "YJ-2026-000009" not in text and "（2026）吉2401执9号" not in text
+    )  # the other court's query is not shown
 
 
 def test_a_debtor_only_another_court_asked_about_shows_nothing(visitor, other_officer):

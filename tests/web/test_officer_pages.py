@@ -1,14 +1,25 @@
 """The officer's pages: the list, the request form and its refusals, XML upload, the batch, one request, the notice."""
 
 import re
+from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
-from conftest import csrf_of, example, example_file, multipart, sign_in
+from conftest import csrf_of, example, example_file, multipart, post_receipt, sign_in, submit
 
 from hub.auth.service import hash_password
 from hub.clock import SHANGHAI, now
 from hub.db import unit_of_work
-from hub.models import Request, Unit, User
+from hub.models import FoundAsset, Request, Unit, User
+from hub.standard.codes import AssetClass, AssetStatus, AttachmentType, EncumbranceKind, Outcome
+from hub.standard.write_receipt import (
+    AssetResult,
+    Attached,
+    EncumbranceEntry,
+    OwnerShare,
+    ReceiptDraft,
+    write_receipt,
+)
 
 GOOD_ID = "222426197508300267"  # 王丽华 in the examples
 BAD_ID = "222426197508300268"  # the same with a wrong check digit
@@ -288,12 +299,137 @@ def test_receipts_show_on_the_request_page_with_their_files(officer, client, tok
         and "已抵押" in page.text
         and "人民币286,000.00元" in page.text
         and "赵六（1/1）" in page.text
+        and "抵押 · 抵押权人 中国工商银行股份有限公司安图支行 · 被担保债权 人民币200,000.00元" in page.text
+        and "查封 · 延吉市人民法院 · 登记号 BDC-CF-2025-0031 · (2025)吉2401执123号" in page.text
     )
     assert "已办结" in page.text and f"1/{len(request['tasks'])}" in officer.get("/requests").text
     base = f"/requests/{request['id']}/receipts/{receipt_id}"
     assert officer.get(f"{base}/document").content == example("receipt-found.xml")
     assert officer.get(f"{base}/files/receipt.pdf").content == example_file("receipt.pdf")
     assert officer.get(f"/requests/999999/receipts/{receipt_id}/document").status_code == 404
+
+
+def _flat_with_a_mortgage_and_an_earlier_seal() -> bytes:
+    """A registry's answer to request-query.xml: the flat, its two owners, a mortgage and an earlier seal."""
+    flat = AssetResult(
+        AssetClass.REAL_ESTATE,
+        "222426001001GB00012F00010023",
+        "明月镇东山路18号兴安小区3号楼2单元302室，住宅，建筑面积89.62平方米",
+        Decimal("286000.00"),
+        status=AssetStatus.SEALED,
+        owners=(OwnerShare("赵六", "1/2"), OwnerShare("钱七", "1/2")),
+        encumbrances=(
+            EncumbranceEntry(
+                kind=EncumbranceKind.MORTGAGE,
+                holder="中国工商银行安图支行",
+                registration_no="BDC-DY-2020-0789",
+                reference="吉(2020)安图县不动产证明第0000789号",
+                amount=Decimal("1200000.00"),
+                start=date(2020, 5, 1),
+                end=date(2030, 4, 30),
+            ),
+            EncumbranceEntry(
+                kind=EncumbranceKind.SEAL,
+                holder="安图县人民法院",
+                reference="(2025)吉2426执123号",
+                start=date(2025, 1, 2),
+                end=date(2028, 1, 1),
+                description="<script>alert(1)</script> & 轮候",
+            ),
+        ),
+    )
+    return write_receipt(
+        ReceiptDraft(
+            request_no="AT-2026-000101",
+            unit_code="real-estate",
+            receipt_no="RE-2026-0399",
+            handled_at=datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI),
+            handler_name="刘敏",
+            outcome=Outcome.FOUND,
+            assets=(flat,),
+            attachments=(
+                Attached.of(AttachmentType.SIGNED_RECEIPT, "receipt.pdf", example_file("receipt.pdf")),
+            ),
+        )
+    )
+
+
+MORTGAGE_LINE = (
+    "抵押 · 抵押权人 中国工商银行安图支行 · 被担保债权 人民币1,200,000.00元 · 登记号 BDC-DY-2020-0789"
+    " · 吉(2020)安图县不动产证明第0000789号 · 2020年5月1日至2030年4月30日"
+)
+SEAL_LINE = (
+    "查封 · 安图县人民法院 · (2025)吉2426执123号 · 2025年1月2日至2028年1月1日"
+    " · &lt;script&gt;alert(1)&lt;/script&gt; &amp; 轮候"
+)
+
+
+def test_a_flat_with_two_owners_a_mortgage_and_an_earlier_seal_shows_on_the_request_page(
+    officer, client, token
+):
+    request = submit(client, token("officer"), "request-query.xml")
+    post_receipt(
+        client,
+        token("staff-real-estate"),
+        request,
+        _flat_with_a_mortgage_and_an_earlier_seal(),
+        unit="real-estate",
+    )
+
+    page = officer.get(f"/requests/{request['id']}").text
+
+    assert "已查到" in page and "222426001001GB00012F00010023" in page and "人民币286,000.00元" in page
+    assert "已查封" in page and "权利人赵六（1/2）、钱七（1/2）" in page
+    assert MORTGAGE_LINE in page and SEAL_LINE in page
+    assert page.index("钱七（1/2）") < page.index(MORTGAGE_LINE) < page.index(SEAL_LINE)
+    assert "<script>alert" not in page
+
+    [task] = [t for t in request["tasks"] if t["unit_code"] == "real-estate"]
+    [receipt] = client.get(f"/api/v1/tasks/{task['id']}/receipts", headers=token("officer")).json()
+    [asset] = receipt["assets"]
+    assert asset["owners"] == [{"name": "赵六", "share": "1/2"}, {"name": "钱七", "share": "1/2"}]
+    assert asset["encumbrances"] == [
+        {
+            "kind": "MORTGAGE",
+            "holder": "中国工商银行安图支行",
+            "registration_no": "BDC-DY-2020-0789",
+            "reference": "吉(2020)安图县不动产证明第0000789号",
+            "amount": "1200000.00",
+            "currency": "CNY",
+            "start": "2020-05-01",
+            "end": "2030-04-30",
+            "description": None,
+        },
+        {
+            "kind": "SEAL",
+            "holder": "安图县人民法院",
+            "registration_no": None,
+            "reference": "(2025)吉2426执123号",
+            "amount": None,
+            "currency": None,
+            "start": "2025-01-02",
+            "end": "2028-01-01",
+            "description": "<script>alert(1)</script> & 轮候",
+        },
+    ]
+
+
+def test_a_receipt_without_encumbrances_shows_as_before(officer, client, token, hub):
+    old = re.sub(rb"\s*<Encumbrance>.*?</Encumbrance>", b"", example("receipt-found.xml"), flags=re.S)
+    assert b"Encumbrance" not in old and b'<Owner share="1/1">' in old
+    request = submit(client, token("officer"), "request-query.xml")
+    post_receipt(client, token("staff-real-estate"), request, old, unit="real-estate")
+
+    page = officer.get(f"/requests/{request['id']}").text
+
+    assert "已抵押" in page and "人民币286,000.00元" in page and "权利人赵六（1/1）" in page
+    assert "抵押权人" not in page and "被担保债权" not in page and "查封 ·" not in page
+    with unit_of_work(hub.sessions) as session:
+        [asset] = session.query(FoundAsset).all()
+        assert asset.encumbrances == []
+    [task] = [t for t in request["tasks"] if t["unit_code"] == "real-estate"]
+    [receipt] = client.get(f"/api/v1/tasks/{task['id']}/receipts", headers=token("officer")).json()
+    assert receipt["assets"][0]["encumbrances"] == []
 
 
 def test_cancel_needs_a_reason_and_withdraws_open_tasks(officer):

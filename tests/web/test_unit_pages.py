@@ -121,6 +121,31 @@ def test_a_query_answered_found_with_two_assets_one_with_two_owners(visitor, tok
     assert f'action="/tasks/{task}/receipt"' not in shown  # answered: no form any more
 
 
+def test_the_units_history_shows_the_mortgage_and_the_earlier_seal_it_reported(visitor, token):
+    request = submit(visitor, token("officer"), "request-query.xml")
+    task = task_id(request, "real-estate")
+    sent = visitor.post(
+        f"/api/v1/tasks/{task}/receipts",
+        files=multipart(example("receipt-found.xml"), "receipt.pdf"),
+        headers=token("staff-real-estate"),
+    )
+    assert sent.status_code == 201, sent.text
+    sign_in(visitor, "staff-real-estate")
+
+    page = visitor.get(f"/tasks/{task}").text
+
+    row = re.search(r"<td>赵六（1/1）</td>\s*<td>(.*?)</td>", page, re.S).group(1)
+    mortgage, seal = row.split("<br>")
+    assert mortgage == (
+        "抵押 · 抵押权人 中国工商银行股份有限公司安图支行 · 被担保债权 人民币200,000.00元"
+        " · 登记号 BDC-DY-2019-0456 · 吉(2019)安图县不动产证明第0000456号 · 2019年6月10日至2039年6月9日"
+    )
+    assert (
+        seal
+        == "查封 · 延吉市人民法院 · 登记号 BDC-CF-2025-0031 · (2025)吉2401执123号 · 2025年1月2日至2028年1月1日"
+    )
+
+
 def test_a_freeze_answered_controlled_with_its_registration_number(visitor, token):
     task = task_id(submit(visitor, token("officer"), "request-freeze.xml"), "housing-fund")
     csrf = sign_in(visitor, "staff-housing-fund")
