@@ -30,6 +30,7 @@ lint: $(STAMP)
 # The suite on SQLite and, side by side, on PostgreSQL when one answers (HUB_TEST_PG_URL, default the local one).
 test: $(STAMP) lint
 	./tests/ensure-chromium
+	./tests/ensure-axis
 	$(BIN)/python -m tests.run_backends
 
 # The README's screenshots, taken by the browser tests in Debian's Chromium.

@@ -7,13 +7,14 @@ from functools import cache
 from importlib.metadata import entry_points
 
 from adapters.base import Adapter
+from adapters.ckw import CkwAdapter
 from adapters.email import EmailAdapter
 from adapters.folder import FolderAdapter
 from adapters.http_push import HttpPushAdapter
 from adapters.inbox import InboxAdapter
 
 BUILT_IN: dict[str, type[Adapter]] = {
-    a.kind: a for a in (InboxAdapter, HttpPushAdapter, EmailAdapter, FolderAdapter)
+    a.kind: a for a in (InboxAdapter, HttpPushAdapter, EmailAdapter, FolderAdapter, CkwAdapter)
 }
 
 

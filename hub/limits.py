@@ -33,6 +33,7 @@ UPLOADS = re.compile(
     r"|/controls/\d+/(?:renew|release)"  # a renewal or release, with its ruling
     r"|/admin/calendar"  # a year's calendar notice
     r"|/admin/users/\d+/cards|/api/v1/users/\d+/cards/(?:work|credential)-card"  # an officer's card images
+    r"|/ws/ckw/[a-z0-9-]{2,40}"  # a unit system's 查控 call: feedback in base64 (hub/ckw bounds it again)
 )
 
 

@@ -24,11 +24,18 @@ from hub.standard.xml import Problem
 from hub.tasks.service import CLOSED_STATES, request_status
 
 # A receipt on a closed task may only report a later change of a control it created (STANDARD.md).
+# What a further receipt may say of a control its task created: by outcome, the control's status from
+# which it may change, and to what. UNABLE ends a waiting control that lapsed, or a registration the unit
+# reported and has since undone (a registry that withdrew its seal).
 STATE_CHANGES = {
-    Outcome.CONTROLLED: ({"WAITLISTED"}, "ACTIVE"),
-    Outcome.RELEASED: ({"ACTIVE", "WAITLISTED"}, "RELEASED"),
-    Outcome.UNABLE: ({"WAITLISTED"}, "LAPSED"),
+    Outcome.CONTROLLED: {"WAITLISTED": "ACTIVE"},
+    Outcome.RELEASED: {"ACTIVE": "RELEASED", "WAITLISTED": "RELEASED"},
+    Outcome.UNABLE: {"WAITLISTED": "LAPSED", "ACTIVE": "WITHDRAWN"},
 }
+FURTHER = (
+    "A further receipt may only report a change of a control it created (WAITLISTED to CONTROLLED, "
+    "RELEASED, or UNABLE for a waiting control that lapsed or a registration withdrawn)."
+)
 
 
 @dataclass
@@ -110,11 +117,9 @@ def _state_report(
     change = STATE_CHANGES.get(document.outcome)
     if not document.final or change is None or not document.controls:
         raise Conflict(
-            f"Task {task.id} is already {task.status}. A further receipt may only report a change of a control "
-            "it created (WAITLISTED to CONTROLLED, RELEASED, or UNABLE for a waiting control that lapsed).",
+            f"Task {task.id} is already {task.status}. {FURTHER}",
             code="task_closed",
         )
-    allowed_from, to = change
     changes, problems = [], []
     for result in document.controls:
         control = session.execute(
@@ -126,12 +131,11 @@ def _state_report(
             problems.append(
                 _at(result.pos, f"task {task.id} has no control with RegistrationNo {result.registration_no}")
             )
-        elif control.status not in allowed_from:
-            change = "it is so already" if control.status == to else f"it cannot become {to}"
+        elif (to := change.get(control.status)) is None:
+            said = "it is so already" if control.status in change.values() else "it cannot change so"
             raise Conflict(
                 f"Task {task.id} is already {task.status} and control {result.registration_no} is "
-                f"{control.status}: {change}. A further receipt may only report a change of a control it "
-                "created (WAITLISTED to CONTROLLED, RELEASED, or UNABLE for a waiting control that lapsed).",
+                f"{control.status}: {said}. {FURTHER}",
                 code="task_closed",
             )
         else:

@@ -169,7 +169,7 @@ def _renewed() -> ColumnElement:
 
 def controls(session: Session, ctx: Context) -> list[Owed]:
     """Controls over time: expire those past their end date unrenewed; tell the officer of those ending,
-    expired, or taken effect from the waiting list."""
+    expired, taken effect from the waiting list, or withdrawn by their unit (a registration it undid)."""
     owed = []
     expired = session.execute(
         select(Control).where(Control.status == "ACTIVE", Control.period_end < ctx.today, ~_renewed())
@@ -209,6 +209,11 @@ def controls(session: Session, ctx: Context) -> list[Owed]:
     ).scalars()
     for control_id in underived(session, kind="control_effective", entity="control", ids=list(promoted)):
         owed.append(("control_effective", "", session.get(Control, control_id)))
+    withdrawn = session.execute(
+        select(Control.id).where(Control.status == "WITHDRAWN", Control.updated_at >= ctx.at - timedelta(days=30))
+    ).scalars()
+    for control_id in underived(session, kind="control_withdrawn", entity="control", ids=list(withdrawn)):
+        owed.append(("control_withdrawn", "", session.get(Control, control_id)))
     officers = _officers(session, {control.request_id for _, _, control in owed})
     return [
         Owed(
@@ -298,8 +303,8 @@ JOBS: dict[str, Job] = {
         ),
         Job(
             "controls",
-            "控制措施：到期前提醒、轮候生效、到期失效",
-            ("control_ending", "control_effective", "control_expired"),
+            "控制措施：到期前提醒、轮候生效、到期失效、单位撤销登记",
+            ("control_ending", "control_effective", "control_expired", "control_withdrawn"),
             controls,
         ),
         Job(

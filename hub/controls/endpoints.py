@@ -15,7 +15,7 @@ from hub.params import FIRST_DAY, LAST_DAY
 from hub.requests.schemas import Page
 
 router = APIRouter(prefix="/api/v1", tags=["controls"])
-ControlStatus = Literal["ACTIVE", "WAITLISTED", "RELEASED", "EXPIRED", "LAPSED"]
+ControlStatus = Literal["ACTIVE", "WAITLISTED", "RELEASED", "EXPIRED", "LAPSED", "WITHDRAWN"]
 
 RENEWAL_DRAFT_DOC = """The renewal of an ACTIVE control drafted as an AssistanceRequest (RENEW), ready to review.
 

@@ -163,7 +163,8 @@ class FoundAsset(Base):
 
 
 class Control(Base):
-    """A seal, seizure or freeze on one asset. Status: ACTIVE, WAITLISTED, RELEASED, EXPIRED, LAPSED.
+    """A seal, seizure or freeze on one asset. Status: ACTIVE, WAITLISTED, RELEASED, EXPIRED, LAPSED,
+    WITHDRAWN (its unit undid the registration it had reported).
 
     requested_* is the period written in the request, period_* the one the unit registered; promoted_at is
     when a waiting-list control took effect (DOMAIN.md: store both, the law is disputed).

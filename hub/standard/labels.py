@@ -159,10 +159,12 @@ CONTROL_STATES = {
     "RELEASED": "已解除",
     "EXPIRED": "已到期",
     "LAPSED": "已失效",
+    "WITHDRAWN": "单位已撤销登记",
 }
 CHANNEL_NAMES = {
     "inbox": "平台待办箱",
     "http-push": "接口推送",
+    "ckw": "查控接口（点对点）",
     "email": "电子邮件",
     "folder": "文件交换目录",
 }

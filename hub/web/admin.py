@@ -90,6 +90,7 @@ ALERT_KINDS = {
     "control_ending": "控制措施即将到期",
     "control_effective": "轮候查封生效",
     "control_expired": "控制措施到期失效",
+    "control_withdrawn": "单位撤销控制登记",
     "digest": "周报",
     "delivery_failed": "送达失败",
 }
@@ -149,7 +150,17 @@ def channel_facts(channel: dict[str, Any]) -> list[tuple[str, str]]:
         return [("收件人", "、".join(channel.get("to", [])))]
     if kind == "folder":
         return [("发出目录", str(channel.get("outbox", ""))), ("回执目录", str(channel.get("inbox", "")))]
+    if kind == "ckw":
+        return [
+            ("客户端", CKW_PROFILES.get(str(channel.get("profile")), str(channel.get("profile")))),
+            ("用户名", str(channel.get("username", ""))),
+            ("密码环境变量", str(channel.get("password_env", ""))),
+            ("内容编码", "字段值另行 Base64" if channel.get("encode_values", True) else "字段值为原文"),
+        ]
     return []
+
+
+CKW_PROFILES = {"real-estate": "不动产登记系统（轮询查控服务）", "bank": "银行前置系统（轮询查控服务）"}
 
 
 def certificate_facts(pems: list[str]) -> list[dict[str, Any]]:

@@ -44,7 +44,7 @@ from hub.web.templating import page
 
 router = APIRouter(include_in_schema=False)
 
-STATUSES = ("ACTIVE", "WAITLISTED", "RELEASED", "EXPIRED", "LAPSED")
+STATUSES = ("ACTIVE", "WAITLISTED", "RELEASED", "EXPIRED", "LAPSED", "WITHDRAWN")
 PAGE_SIZE = 100
 
 
