@@ -25,6 +25,7 @@ from hub.audit import record
 from hub.blobs import BlobStore
 from hub.errors import Conflict, Invalid, NotFound
 from hub.models import User
+from hub.standard.xml import Problem
 
 Card = Literal["work_card", "credential_card"]
 CARDS: tuple[Card, ...] = get_args(Card)
@@ -358,7 +359,7 @@ def change_cards(
         if numbers is not None
         else None
     )
-    checked = {card: check_image(data) for card, data in images.items()}
+    checked = {card: _checked(card, data) for card, data in images.items()}
     recorded: list[str] = []
 
     def event(kind: str, **data: object) -> None:
@@ -396,6 +397,15 @@ def change_cards(
         _set_sha256(user, card, None)
     session.flush()
     return recorded
+
+
+def _checked(card: Card, data: bytes) -> CheckedImage:
+    """check_image, its refusal naming the card (in its message, and as the path of its one detail)."""
+    try:
+        return check_image(data)
+    except Invalid as exc:
+        message = f"{card}_image: {exc.message}"
+        raise Invalid(message, code=exc.code, details=[Problem(None, f"{card}_image", exc.message)]) from None
 
 
 def officer_cards(session: Session, *, blobs: BlobStore, user_id: int) -> OfficerCards:
