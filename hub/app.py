@@ -5,6 +5,7 @@ from fastapi import Depends, FastAPI
 from hub import api_docs, errors, web
 from hub.alerts.endpoints import router as alerts_router
 from hub.auth.endpoints import router as users_router
+from hub.ckw.endpoints import router as ckw_router
 from hub.config import Settings, get_settings
 from hub.context import Hub
 from hub.controls.endpoints import router as controls_router
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, hub: Hub | None = None) -> Fast
         alerts_router,
         supervision_router,
         users_router,
+        ckw_router,
     ):
         app.include_router(router)
 
