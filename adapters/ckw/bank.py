@@ -108,6 +108,8 @@ _BASE64_TEXT = re.compile(r"[A-Za-z0-9+/=\s]*")
 _NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _REQUEST_NO = re.compile(r"[A-Za-z0-9\-]{6,40}")
 _DATE_NOISE = re.compile(r"[-/:. 年月日时分秒]")
+_DECLARATION = re.compile(rb"<\?xml[^>]*?\?>")
+_ENCODING = re.compile(rb"\sencoding\s*=")
 _UTF8_DECLARATION = re.compile(rb"""^(\s*<\?xml[^>]*?\sencoding\s*=\s*["'])(?:UTF-?8)(["'])""", re.I)
 
 
@@ -284,12 +286,16 @@ class BankProfile:
         if not _BASE64_TEXT.fullmatch(argument):
             raise FormatError(field, "not base64: expected the document as base64 of its GBK bytes")
         data = decode_base64(argument, field=field)
-        # The clients declare UTF-8 and write GBK (harmless once every value is base64): read what they wrote
+        # The clients declare UTF-8, or nothing, and write GBK (harmless once every value is base64): read
+        # what they wrote. A declaration of GBK is read as GB18030 by read_xml; any other is refused there.
         if not _is_utf8(data):
-            if _UTF8_DECLARATION.match(data):
-                data = _UTF8_DECLARATION.sub(rb"\1GB18030\2", data, count=1)
-            elif not data.lstrip().startswith(b"<?xml"):
+            declaration = _DECLARATION.match(data)
+            if declaration is None:
                 data = b'<?xml version="1.0" encoding="GB18030"?>' + data
+            elif _ENCODING.search(declaration.group()) is None:
+                data = data[: declaration.end() - 2] + b' encoding="GB18030"' + data[declaration.end() - 2 :]
+            else:
+                data = _UTF8_DECLARATION.sub(rb"\1GB18030\2", data, count=1)
         return read_xml(data, field=field)
 
     def _condition(self, argument: str, *roots: str) -> etree._Element:
@@ -354,12 +360,15 @@ class BankProfile:
         return encode_base64(_gbk(PROLOG + etree.tostring(root, encoding="unicode")))
 
     def _digest(self, group: list[tuple[etree._Element, str]]) -> str:
-        """sha256 of the BDHM's elements in canonical XML, base64 values without their line breaks."""
+        """sha256 of the BDHM's elements in canonical XML, without the indentation between them and, when
+        values are base64, without their line breaks: the same feedback sent again has the same digest."""
         digest = hashlib.sha256()
         for element, _ in group:
-            copy = etree.fromstring(etree.tostring(element))
-            if self.encode_values:
-                for each in copy.iter():
+            copy = etree.fromstring(etree.tostring(element, with_tail=False))
+            for each in copy.iter():
+                each.text = each.text if each.text and each.text.strip() else None
+                each.tail = each.tail if each.tail and each.tail.strip() else None
+                if self.encode_values:
                     for name, value in each.attrib.items():
                         each.set(name, "".join(value.split()))
             digest.update(etree.tostring(copy, method="c14n") + b"\n")

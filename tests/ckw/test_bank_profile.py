@@ -340,6 +340,29 @@ def test_two_accounts_one_frozen_make_a_found_receipt():
     )
 
 
+def test_a_foreign_currency_account_its_products_and_rights_are_described():
+    usd = f"""<zhxxList><zhxx BDHM="{QUERY_NO}" CCXH="1" KHZH="{ACCOUNT}" BZ="USD" YE="1,000.50" ZHZT="不动户">
+      <jrxxList><jrxx ZCXH="1" ZCMC="稳健理财1号" SE="1000" ZCZJE="1000.00"/></jrxxList>
+      <qlxxList><qlxx XH="1" QLLX="质押" QLR="某某担保公司" QLJE="500.00"/></qlxxList>
+      <glxxList><glxx GLXH="1" ZKHZH="{ACCOUNT}-01"/></glxxList>
+    </zhxx></zhxxList>"""
+    [asset] = fed(sent(usd), query()).assets
+    assert asset.value is None and asset.status is AssetStatus.OTHER
+    for words in (
+        "余额：1,000.50",
+        "币种：USD",
+        "金融资产：稳健理财1号（1000.00）",
+        f"关联子账户：{ACCOUNT}-01",
+    ):
+        assert words in asset.description
+    [right] = asset.encumbrances
+    assert (right.holder, right.amount.amount, right.description) == (
+        "某某担保公司",
+        Decimal("500.00"),
+        "质押",
+    )
+
+
 def test_the_constructed_query_feedback_of_the_spec_is_found():
     result = fed(CONSTRUCTED["shfeedXzcxInfo.arg1"], query("20170601110101100001"))
     assert result.outcome is Result.FOUND and result.assets[0].value.amount == Decimal("12345.67")
@@ -460,6 +483,8 @@ def test_each_bdhm_of_a_batch_stands_alone_and_the_same_feedback_has_the_same_di
     assert (first.request_no, second.request_no) == (QUERY_NO, "QUERY-0002")
     [alone] = PROFILE.feedback(Role.QUERY_FEEDBACK, sent(ZHXX, mime=True), at=AT)
     assert alone.digest == first.digest != second.digest
+    [unindented] = PROFILE.feedback(Role.QUERY_FEEDBACK, sent(re.sub(r">\s+<", "><", ZHXX)), at=AT)
+    assert unindented.digest == first.digest
     changed = PROFILE.feedback(Role.QUERY_FEEDBACK, sent(ZHXX.replace("800.00", "900.00")), at=AT)
     assert changed[0].digest != first.digest
 
@@ -503,7 +528,13 @@ def test_values_that_are_not_what_they_should_be_are_refused_naming_the_attribut
 def test_gbk_written_under_either_declaration_is_read():
     plain = BankProfile(encode_values=False)
     body = f'<zhxxList><zhxx BDHM="{QUERY_NO}" CCXH="1" KHZH="查无开户信息"/></zhxxList>'
-    for declaration in ('<?xml version="1.0" encoding="GBK"?>', '<?xml version="1.0" encoding="UTF-8"?>', ""):
+    declarations = (
+        '<?xml version="1.0" encoding="GBK"?>',
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<?xml version='1.0'?>",
+        "",
+    )
+    for declaration in declarations:
         [one] = plain.feedback(Role.QUERY_FEEDBACK, transported((declaration + body).encode("gbk")), at=AT)
         assert receipt(one.draft(query(), "bank-x", "BANK-0001"), Action.QUERY).outcome is Result.NOT_FOUND
 
