@@ -24,7 +24,7 @@ Unknown to the hub and written empty: GJ, FZJG, CKKSSJ, CKJSSJ, LXFS, the accoun
 
 Feedback, routed by the document's root, whatever the operation (CITIC's rollback of a control request
 posts its kzxxList to shfeedXzcxInfo); one receipt per BDHM, by the bank's front-end system (Handler
-"银行前置系统": the feedback names no person):
+"银行前置系统": the feedback names no person), handled at FKSJ, else when the hub received it (`at`):
     zhxxList      a QUERY: FOUND with one DEPOSIT asset per account (AssetId KHZH, Value YE in CNY, Status
                   FROZEN when it has djxx or its state says 冻结; Description: branch, kind, state,
                   available balance, currency, dates, financial assets, sub-accounts); the subject as its
