@@ -91,8 +91,6 @@ WSLB = {"RULING": "裁定书", "NOTICE": "通知书", "OTHER": "其他"}
 NOT_FOUND = "查无"  # KHZH 查无开户信息: the bank holds no account of the subject
 ROLLBACK = "业务审核未通过"  # KHZH of CITIC's rollback of a request it will not process
 CNY = frozenset({"", "CNY", "156", "RMB", "人民币"})
-# A freeze on the account, until the standard has a kind of its own for it
-FREEZE_KIND = EncumbranceKind.__members__.get("FREEZE", EncumbranceKind.OTHER)
 # the list and document answers' roots, for an error answer
 ERROR_ROOTS = {
     "getXzcxList": "cxqqList",
@@ -657,7 +655,7 @@ def _freeze(values: dict[str, str]) -> EncumbranceEntry:
     until = _day_text(values.get("DJJZRQ"))
     details = [f"截止日期 {until}" if until else "", values.get("BEIZ", "")]
     return EncumbranceEntry(
-        kind=FREEZE_KIND,
+        kind=EncumbranceKind.FREEZE,
         holder=_clip(values.get("DJJG", ""), 200) or None,
         reference=_clip(values.get("DJWH", ""), 100) or None,
         amount=_money(values.get("DJJE", "")),

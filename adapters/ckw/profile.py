@@ -130,8 +130,9 @@ class Profile(Protocol):
 
     def credentials_answer(self, request_no: str, cards: Cards | None, *, at: datetime) -> str: ...
 
-    def feedback(self, role: Role, argument: str) -> list[Fed]:
-        """The batch's feedback per request; FormatError for a document that cannot be read at all."""
+    def feedback(self, role: Role, argument: str, *, at: datetime) -> list[Fed]:
+        """The batch's feedback per request; FormatError for a document that cannot be read at all. `at`
+        is when it came: a receipt's HandledAt when the feedback names no time of its own."""
         ...
 
     def feedback_answer(self, role: Role, outcomes: list[Outcome], *, at: datetime) -> str: ...

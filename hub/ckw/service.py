@@ -111,7 +111,7 @@ def answer_call(
             task.request.request_no, officer_cards(session, task.request, blobs), at=at
         )
     try:
-        batch = profile.feedback(role, arguments[1])
+        batch = profile.feedback(role, arguments[1], at=at)
     except FormatError as exc:
         return _refused(session, caller, operation, f"反馈信息无法读取：{exc}", audit)
     outcomes = [
@@ -242,6 +242,20 @@ def _originals(session: Session, request: Request, document: AssistanceRequest) 
     return originals
 
 
+def _registered(document: AssistanceRequest, originals: dict[str, Original]) -> AssistanceRequest:
+    """`document` with each RENEW or RELEASE item naming its control's registration no. where the court
+    left it out and the hub knows it (the unit's feedback names controls by it)."""
+    items = []
+    for item in document.items:
+        known = originals.get(item.original.request_no) if item.original else None
+        if item.original and item.original.registration_no is None and known and known.registration_no:
+            item = dataclasses.replace(
+                item, original=dataclasses.replace(item.original, registration_no=known.registration_no)
+            )
+        items.append(item)
+    return dataclasses.replace(document, items=items)
+
+
 def officer_cards(session: Session, request: Request, blobs: BlobStore) -> Cards:
     """The cards of the officer who submitted `request`, as his profile holds them (hub/auth/cards.py)."""
     profile = cards_of(session, blobs=blobs, user_id=request.submitted_by)
@@ -277,8 +291,11 @@ def _feed(
         return Outcome(fed.request_no, True)
     if task.status == "cancelled":
         return Outcome(fed.request_no, False, "法院已撤回该请求")
+    document = stored_request(blobs, task.request)
     try:
-        draft = fed.draft(stored_request(blobs, task.request), caller.unit.code, receipt_no)
+        draft = fed.draft(
+            _registered(document, _originals(session, task.request, document)), caller.unit.code, receipt_no
+        )
     except FormatError as exc:
         return Outcome(fed.request_no, False, f"反馈信息有误：{exc}")
     if task.status in CLOSED_STATES and draft.outcome is ReceiptOutcome.UNABLE and not draft.controls:

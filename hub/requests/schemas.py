@@ -109,7 +109,7 @@ class EncumbranceOut(BaseModel):
     """A seal, mortgage or other right the unit's register shows on a found asset (STANDARD.md, Encumbrance)."""
 
     kind: str = Field(
-        description="MORTGAGE, SEAL (a waiting-list seal too), ADVANCE_NOTICE, OBJECTION or OTHER."
+        description="MORTGAGE, SEAL (a waiting-list seal too), FREEZE (of an account), ADVANCE_NOTICE, OBJECTION or OTHER."
     )
     holder: str | None = Field(None, description="The mortgagee, the sealing court.")
     registration_no: str | None = Field(None, description="The unit's own number of the registration.")

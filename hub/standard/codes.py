@@ -84,11 +84,12 @@ class AssetStatus(StrEnum):
 
 
 class EncumbranceKind(StrEnum):
-    """A right registered on a found asset: a mortgage, a seal (a waiting-list seal too), an advance notice
-    registration (预告登记), an objection registration (异议登记)."""
+    """A right registered on a found asset: a mortgage, a seal (a waiting-list seal too), a freeze, an
+    advance notice registration (预告登记), an objection registration (异议登记)."""
 
     MORTGAGE = "MORTGAGE"
     SEAL = "SEAL"
+    FREEZE = "FREEZE"  # an account or fund frozen by another authority (a bank's 在先冻结)
     ADVANCE_NOTICE = "ADVANCE_NOTICE"
     OBJECTION = "OBJECTION"
     OTHER = "OTHER"

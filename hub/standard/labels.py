@@ -100,6 +100,7 @@ ASSET_STATUS_LABELS: dict[AssetStatus, str] = {
 ENCUMBRANCE_KIND_LABELS: dict[EncumbranceKind, str] = {
     EncumbranceKind.MORTGAGE: "抵押",
     EncumbranceKind.SEAL: "查封",
+    EncumbranceKind.FREEZE: "冻结",
     EncumbranceKind.ADVANCE_NOTICE: "预告登记",
     EncumbranceKind.OBJECTION: "异议登记",
     EncumbranceKind.OTHER: "其他登记",

@@ -12,10 +12,10 @@ import pytest
 import zeep
 from lxml import etree
 
-from adapters.ckw.bank import FREEZE_KIND, BankProfile
+from adapters.ckw.bank import BankProfile
 from adapters.ckw.profile import Cards, File, Original, Outcome, Pending, Role
 from adapters.formats import FormatError
-from hub.standard.codes import Action, AssetClass, AssetStatus, ReasonCode
+from hub.standard.codes import Action, AssetClass, AssetStatus, EncumbranceKind, ReasonCode
 from hub.standard.codes import Outcome as Result
 from hub.standard.documents import AssistanceReceipt, AssistanceRequest
 from hub.standard.rules import inspect, receipt_problems
@@ -327,7 +327,7 @@ def test_two_accounts_one_frozen_make_a_found_receipt():
         assert words in first.description
     [prior] = first.encumbrances
     assert (prior.kind, prior.holder, prior.reference) == (
-        FREEZE_KIND,
+        EncumbranceKind.FREEZE,
         "延吉市人民法院",
         "（2026）吉2401执1号",
     )

@@ -143,7 +143,7 @@ def test_standard_md_code_lists_are_in_xsd():
         "Outcome": 12,
         "ReasonCode": 9,
         "AssetStatus": 6,
-        "EncumbranceKind": 5,
+        "EncumbranceKind": 6,
         "AttachmentType": 1,
     }
     for name, size in expected_sizes.items():
