@@ -186,9 +186,10 @@ class RealEstateProfile:
 
     # --- feedback
 
-    def feedback(self, role: Role, argument: str) -> list[Fed]:
+    def feedback(self, role: Role, argument: str, *, at: datetime | None = None) -> list[Fed]:
         """Each CXQQDH's result in the batch. Here only what names a result is read, the rest when its
-        receipt is drafted: a result that cannot be mapped fails alone."""
+        receipt is drafted: a result that cannot be mapped fails alone. (`at` is not needed: the registry's
+        feedback always says when it was made, CREATETIME.)"""
         if role not in (Role.CONTROL_FEEDBACK, Role.QUERY_FEEDBACK):
             raise ValueError(f"{role} is not feedback")
         root = self._document(argument, "feedbackinfo", "Message")
