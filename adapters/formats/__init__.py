@@ -1,9 +1,12 @@
 """Member units' own formats: the mapping between the standard and a unit's document format.
 
-The http-push and folder adapters look a unit's `format` (directory, channel entry) up in `FORMATS`.
-For any format but "standard" they send `encode_request(document)` instead of the request as received,
-and turn the unit's answer into a standard AssistanceReceipt with `decode_answer`, which they then hand
-to the hub as if the unit had sent it. Both functions are pure (no database, no HTTP, no clock).
+The http-push adapter looks a unit's `format` (directory, channel entry) up in `FORMATS`. For any format
+but "standard" it sends `encode_request(document)` instead of the request as received, and turns the
+unit's answer into a standard AssistanceReceipt with `decode_answer`, which it then hands to the hub as if
+the unit had sent it. Both functions are pure (no database, no HTTP, no clock).
+
+No unit format is mapped today: the real-estate registries' systems speak the court-side 查控 service
+(adapters/ckw), which replaced a made-up registry format here. `FormatError` is the mapping error of both.
 """
 
 from dataclasses import dataclass
@@ -51,19 +54,9 @@ class UnitFormat:
     decode_answer: DecodeAnswer
 
 
-# The formats need FormatError, defined above.
-from adapters.formats import real_estate  # noqa: E402
-
-FORMATS: dict[str, UnitFormat] = {
-    real_estate.NAME: UnitFormat(
-        name=real_estate.NAME,
-        actions=real_estate.ACTIONS,
-        encode_request=real_estate.encode_request,
-        decode_answer=real_estate.decode_answer,
-    ),
-}
+FORMATS: dict[str, UnitFormat] = {}
 
 # A unit's `format` in the directory: the standard's XML, or one of FORMATS.
-Format = Literal["standard", "real-estate"]
+Format = Literal["standard"]
 
 __all__ = ["FORMATS", "DecodeAnswer", "EncodeRequest", "Format", "FormatError", "UnitFormat"]

@@ -1,7 +1,7 @@
 """The http-push adapter against a mocked unit endpoint (respx): what the unit receives, and each outcome;
 against a real one on loopback for how the answer is read (as it comes, never past the limit).
 
-The unit's own format (format = "real-estate", adapters/formats) is not covered here.
+A unit's own format (adapters/formats) is not covered here: none is mapped today.
 """
 
 import gzip

@@ -1,5 +1,5 @@
 """libxml2 under threads, as a server's first seconds run it: many threads at once in a fresh process, each
-building (on first use) and using the XSD, the notice's stylesheet, the signature checks and a unit format.
+building (on first use) and using the XSD, the notice's stylesheet, the signature checks and a 查控 profile.
 
 Issue 13: threads building their own schemas at once read the XSD wrong or corrupted the heap, and
 signxml's shared schema let one thread's errors be read by another. Each process here starts its threads
@@ -27,9 +27,13 @@ THREADS = 16
 ROUNDS = 8  # per thread, every kind of work twice
 
 SCRIPT = r"""
-import datetime as dt, json, sys, threading
+import base64, datetime as dt, json, sys, threading
 from cryptography.hazmat.primitives import serialization
-from adapters.formats import FORMATS, FormatError
+from adapters.ckw.profile import Role
+from adapters.ckw.real_estate import RealEstateProfile
+from adapters.formats import FormatError
+from hub.standard.documents import read_request
+from hub.standard.write_receipt import write_receipt
 from hub.standard.notice import render_notice
 from hub.standard.signatures import sign_document, verify_signature
 from hub.standard.xml import DocumentError, parse, validate_schema
@@ -42,8 +46,8 @@ cert = pem["cert"]
 RECEIPT = (EXAMPLES_DIR / "receipt-controlled.xml").read_text()
 FREEZE = (EXAMPLES_DIR / "request-freeze.xml").read_text()
 QUERY = (EXAMPLES_DIR / "request-query.xml").read_text()
-ANSWER = open("tests/adapters/recorded/real-estate/registry-answer-query-found.xml", encoding="utf-8").read()
-FORMAT = FORMATS["real-estate"]
+FEEDBACK = open("tests/ckw/recorded/real-estate/07_feedBdcQL.feedbackinfo.xml", encoding="utf-8").read()
+PROFILE = RealEstateProfile()
 NOW = dt.datetime.now(dt.UTC)
 failures = []
 
@@ -92,21 +96,27 @@ def signature(tag):
         return f"Bogus{tag}: verified"
 
 
-def unit_format(tag):
-    request = QUERY.replace("AT-2026-000101", f"FMT-{tag}").encode()
-    if f"<CXQQDH>FMT-{tag}</CXQQDH>".encode() not in FORMAT.encode_request(request):
-        return f"FMT-{tag}: not in the registry's request"
-    answer = ANSWER.replace("AT-2026-000101", f"FMT-{tag}").encode()
-    receipt = FORMAT.decode_answer(answer, request=request, unit_code="real-estate", receipt_no="")
-    if validate_schema(parse(receipt)) or f"FMT-{tag}".encode() not in receipt:
-        return f"FMT-{tag}: the decoded receipt"
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def registry_feedback(tag):
+    # a registry's query result (an inner document, read by the hardened parser) written as a receipt
+    number = f"FMT-{tag}"
+    [fed] = PROFILE.feedback(Role.QUERY_FEEDBACK, b64(FEEDBACK.replace("MjAyMTEyMzEwMDAwMg==", b64(number))))
+    if fed.request_no != number:
+        return f"{number}: read as {fed.request_no}"
+    request = read_request(parse(QUERY.replace("AT-2026-000101", number).encode()))
+    receipt = write_receipt(fed.draft(request, "real-estate", f"CK-{tag}"))
+    if validate_schema(parse(receipt)) or number.encode() not in receipt:
+        return f"{number}: the receipt"
     try:
-        FORMAT.encode_request(QUERY.replace("AT-2026-000101", f"BAD_{tag}").encode())
+        PROFILE.feedback(Role.QUERY_FEEDBACK, b64(f"<Message><Data><BAD_{tag}></Data></Message>"))
     except FormatError as exc:
         if f"BAD_{tag}" not in str(exc):
             return f"BAD_{tag}: {exc}"
     else:
-        return f"BAD_{tag}: encoded"
+        return f"BAD_{tag}: read"
 
 
 def names(tag):
@@ -120,7 +130,7 @@ def names(tag):
         return f"Extra{tag}: {[p.message for p in problems]}"
 
 
-WORK = [xsd, notice, signature, unit_format, names]
+WORK = [xsd, notice, signature, registry_feedback, names]
 start = threading.Barrier(threads)
 
 
