@@ -1,6 +1,6 @@
 """http-push: the hub POSTs each task to the unit's own system.
 
-The request goes as the court sent it (or in the unit's own format, adapters/formats), as
+The request goes as the court sent it, as
 `application/xml`, with headers X-Hub-Task-Id and X-Hub-Request-No and `Authorization: Bearer <secret>`,
 the secret read from the environment variable the directory names in `token_env`.
 
@@ -37,7 +37,6 @@ from adapters.base import (
     RetryLater,
     Served,
 )
-from adapters.formats import FORMATS, Format, FormatError
 from hub.clock import now
 from hub.standard import NS
 from hub.standard.xml import DocumentError, parse
@@ -67,10 +66,10 @@ class HttpPushChannel(ChannelConfig):
         description="Name of the environment variable holding the bearer token (never the token itself).",
     )
     timeout_s: float = Field(10, gt=0, le=300, title="Timeout (s)")
-    format: Format = Field(
+    format: Literal["standard"] = Field(
         "standard",
         title="Format",
-        description="The standard's XML, or the unit's own format (adapters/formats).",
+        description="The standard's XML, the only one pushed (a registry's or bank's own system polls: ckw).",
     )
 
     @field_validator("url")
@@ -168,19 +167,12 @@ class HttpPushAdapter(Adapter):
             raise Misconfigured(
                 f"the environment variable {self.config.token_env} holds characters an HTTP header cannot carry"
             )
-        unit_format = FORMATS.get(self.config.format) if self.config.format != "standard" else None
-        body = delivery.document
-        if unit_format is not None:
-            try:
-                body = unit_format.encode_request(delivery.document)
-            except FormatError as exc:
-                return Refused(f"the request cannot be written in the {self.config.format} format: {exc}")
         url = str(self.config.url)
         try:
             with httpx.stream(
                 "POST",
                 url,
-                content=body,
+                content=delivery.document,
                 headers={
                     "Content-Type": "application/xml",
                     "Accept-Encoding": "gzip, deflate",  # what _inflater reads
@@ -193,9 +185,7 @@ class HttpPushAdapter(Adapter):
                 deadline = time.monotonic() + self.config.timeout_s
                 if response.is_success:
                     try:
-                        return Served(
-                            at=now(), receipt=self._answer(response, delivery, unit_format, deadline)
-                        )
+                        return Served(at=now(), receipt=self._answer(response, deadline))
                     except _Unreadable as exc:
                         return Served(at=now(), note=str(exc))
                 excerpt = _excerpt(response, deadline)
@@ -207,27 +197,15 @@ class HttpPushAdapter(Adapter):
             return RetryLater(_retry_after(response), f"{url}: {excerpt}")
         return Refused(f"{url}: {excerpt}")
 
-    def _answer(
-        self, response: httpx.Response, delivery: Delivery, unit_format, deadline: float
-    ) -> bytes | None:
+    def _answer(self, response: httpx.Response, deadline: float) -> bytes | None:
         """The receipt the unit answered with at once, in the standard; None for a plain acknowledgement."""
         if "xml" not in response.headers.get("content-type", ""):
             return None  # not read at all
         content = _read(response, self.context.settings.max_document_bytes, deadline)
         if not content.strip():
             return None
-        if unit_format is None:
-            try:
-                root = parse(content).getroot()
-            except DocumentError as exc:
-                raise _Unreadable(f"the answer is not readable XML: {exc}") from exc
-            return content if root.tag == RECEIPT else None
         try:
-            return unit_format.decode_answer(
-                content,
-                request=delivery.document,
-                unit_code=delivery.unit_code,
-                receipt_no=f"{delivery.unit_code}-{delivery.task_id}",
-            )
-        except FormatError as exc:
-            raise _Unreadable(f"the answer is not a readable {self.config.format} document: {exc}") from exc
+            root = parse(content).getroot()
+        except DocumentError as exc:
+            raise _Unreadable(f"the answer is not readable XML: {exc}") from exc
+        return content if root.tag == RECEIPT else None

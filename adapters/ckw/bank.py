@@ -56,6 +56,7 @@ from adapters.ckw.profile import (
     DraftOf,
     Fed,
     File,
+    FormatError,
     Outcome,
     Pending,
     Role,
@@ -63,7 +64,6 @@ from adapters.ckw.profile import (
     encode_base64,
     read_xml,
 )
-from adapters.formats import FormatError
 from hub.clock import SHANGHAI, now
 from hub.standard.codes import Action, AssetClass, AssetStatus, EncumbranceKind, IdType, ReasonCode
 from hub.standard.codes import Outcome as Result

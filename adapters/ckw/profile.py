@@ -20,7 +20,6 @@ from typing import ClassVar, Protocol
 
 from lxml import etree
 
-from adapters.formats import FormatError
 from hub.standard.codes import Action
 from hub.standard.documents import AssistanceRequest
 from hub.standard.write_receipt import ReceiptDraft
@@ -29,6 +28,18 @@ from hub.standard.xml import DocumentError, parse
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/=]")
 # The inner documents are base64 inside the envelope: their limit is the envelope's, read once decoded.
 MAX_INNER_BYTES = 16 * 1024 * 1024
+
+
+class FormatError(ValueError):
+    """A unit's document cannot be mapped. `field` names the offending field, and the message says why.
+
+    The message reads "<field>: <why>", e.g. "KZZT: expected 1 or 2, got '9' (BDCKZJG[1])"; the unit
+    gets it in its answer, and no retry changes the bytes.
+    """
+
+    def __init__(self, field: str, why: str, *, where: str | None = None) -> None:
+        super().__init__(f"{field}: {why}" + (f" ({where})" if where else ""))
+        self.field = field
 
 
 class Role(StrEnum):
@@ -71,6 +82,7 @@ class Pending:
     # for RENEW and RELEASE items: the original control, by the item's Original/@requestNo
     originals: dict[str, Original] = field(default_factory=dict)
     cards: Cards | None = None
+    court_name: str | None = None  # as the directory names the court (the registry's 查封机关)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ from adapters.ckw.profile import (
     Cards,
     Fed,
     File,
+    FormatError,
     Outcome,
     Pending,
     Role,
@@ -70,7 +71,6 @@ from adapters.ckw.profile import (
     read_xml,
 )
 from adapters.ckw.real_estate_rights import ENCUMBRANCES, RIGHTS, Record, clip, found_assets, when
-from adapters.formats import FormatError
 from hub.clock import SHANGHAI
 from hub.standard.codes import Action, IdType, ReasonCode
 from hub.standard.codes import Outcome as Result
@@ -243,7 +243,7 @@ class RealEstateProfile:
         request, subject = task.request, task.request.subject
         element = etree.Element("BDCCXQQ" if query else "BDCKZQQ")
         # FYMC is the registry's 查封机关: the directory's name of the court, once Pending carries it
-        court = getattr(task, "court_name", None) or request.court_name
+        court = task.court_name or request.court_name
         for name, value in (
             ("CXQQDH", request.request_no),
             ("XM", subject.name),

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from adapters.formats import FormatError
+from adapters.ckw.profile import FormatError
 from hub.clock import SHANGHAI
 from hub.standard.codes import AssetClass, AssetStatus, EncumbranceKind
 from hub.standard.write_receipt import AssetResult, EncumbranceEntry, OwnerShare

@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 
 from adapters.base import Misconfigured
 from adapters.ckw import CkwChannel, profile_for
-from adapters.ckw.profile import Cards, Fed, File, Original, Outcome, Pending, Profile, Role
-from adapters.formats import FormatError
+from adapters.ckw.profile import Cards, Fed, File, FormatError, Original, Outcome, Pending, Profile, Role
 from hub.audit import record
 from hub.auth.cards import CardImage
 from hub.auth.cards import officer_cards as cards_of
@@ -213,6 +212,7 @@ def _pending(session: Session, *, blobs: BlobStore, caller: Caller, role: Role) 
                 document,
                 originals=_originals(session, task.request, document),
                 cards=officer_cards(session, task.request, blobs),
+                court_name=task.request.court.name,
             )
         )
     return pending
@@ -280,14 +280,7 @@ def _feed(
     if task is None:
         return Outcome(fed.request_no, False, "没有该请求单号的待办事项")
     receipt_no = f"CK-{fed.digest[:32]}"
-    repeated = session.execute(
-        select(Receipt.id).where(
-            Receipt.unit_code == caller.unit.code,
-            Receipt.task_id == task.id,
-            Receipt.receipt_no == receipt_no,
-        )
-    ).first()
-    if repeated is not None:
+    if _received(session, caller, task, receipt_no):
         return Outcome(fed.request_no, True)
     if task.status == "cancelled":
         return Outcome(fed.request_no, False, "法院已撤回该请求")
@@ -317,8 +310,17 @@ def _feed(
         )
         return Outcome(fed.request_no, False, f"反馈信息无法转换：{exc.problems[0].message}")
     except HubError as exc:
+        if _received(session, caller, task, receipt_no):  # the same feedback, at the same moment
+            return Outcome(fed.request_no, True)
         return Outcome(fed.request_no, False, str(exc))
     return Outcome(fed.request_no, True)
+
+
+def _received(session: Session, caller: Caller, task: Task, receipt_no: str) -> bool:
+    query = select(Receipt.id).where(
+        Receipt.unit_code == caller.unit.code, Receipt.task_id == task.id, Receipt.receipt_no == receipt_no
+    )
+    return session.execute(query).first() is not None
 
 
 def _in_force(session: Session, task: Task) -> list[ControlEntry]:

@@ -1,7 +1,5 @@
 """The http-push adapter against a mocked unit endpoint (respx): what the unit receives, and each outcome;
 against a real one on loopback for how the answer is read (as it comes, never past the limit).
-
-A unit's own format (adapters/formats) is not covered here: none is mapped today.
 """
 
 import gzip

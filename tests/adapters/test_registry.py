@@ -57,14 +57,6 @@ def test_a_broken_third_party_adapter_stops_loading_by_name(monkeypatch, value, 
         adapters_registry.registry.cache_clear()
 
 
-def test_the_directory_knows_every_unit_format_and_no_other():
-    from typing import get_args
-
-    from adapters.formats import FORMATS, Format
-
-    assert set(get_args(Format)) == {"standard", *FORMATS}
-
-
 FAX_ADAPTER = """
 from typing import Literal
 

@@ -13,8 +13,7 @@ import zeep
 from lxml import etree
 
 from adapters.ckw.bank import BankProfile
-from adapters.ckw.profile import Cards, File, Original, Outcome, Pending, Role
-from adapters.formats import FormatError
+from adapters.ckw.profile import Cards, File, FormatError, Original, Outcome, Pending, Role
 from hub.standard.codes import Action, AssetClass, AssetStatus, EncumbranceKind, ReasonCode
 from hub.standard.codes import Outcome as Result
 from hub.standard.documents import AssistanceReceipt, AssistanceRequest

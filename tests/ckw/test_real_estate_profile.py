@@ -13,9 +13,8 @@ import zeep
 from conftest import edit, edited
 from lxml import etree
 
-from adapters.ckw.profile import Cards, File, Original, Outcome, Pending, Role
+from adapters.ckw.profile import Cards, File, FormatError, Original, Outcome, Pending, Role
 from adapters.ckw.real_estate import RealEstateProfile
-from adapters.formats import FormatError
 from hub.clock import SHANGHAI
 from hub.standard.codes import Action, AssetClass, AssetStatus, EncumbranceKind, ReasonCode
 from hub.standard.codes import Outcome as Result

@@ -4,7 +4,6 @@ import json
 import re
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from conftest import example, multipart, sent_by_hub, submit
@@ -284,20 +283,3 @@ def test_a_delivery_whose_worker_died_is_taken_again_after_its_lease(
     assert survivor.run_deliveries() == 1
     with unit_of_work(hub.sessions) as session:
         assert session.get(QueuedDelivery, claimed).status == "served"
-
-
-def test_a_registry_on_its_own_format_gets_it_and_its_answer_becomes_a_standard_receipt(
-    hub, client, officer, switch, endpoint, worker, secret
-):
-    recorded = Path(__file__).parent.parent / "adapters" / "recorded" / "real-estate"
-    endpoint.answer(Answer(200, (recorded / "registry-answer-query-found.xml").read_bytes(), "text/xml"))
-    switch("real-estate", {**PUSH, "url": endpoint.url, "format": "real-estate"})
-    request = submit(client, officer, "request-query.xml")
-    worker.run_deliveries()
-    [got] = endpoint.received
-    assert got.body.startswith(b"<?xml") and b"<BDCQQ>" in got.body and b"<CXQQDH>AT-2026-000101<" in got.body
-    task = task_of(client, officer, request, "real-estate")
-    assert (task["status"], task["outcome"]) == ("completed", "FOUND")
-    [receipt] = client.get(f"/api/v1/tasks/{task['id']}/receipts", headers=officer).json()
-    assert receipt["receipt_no"] == "BDCFK-2026-1130-0007"
-    assert len(receipt["assets"]) == 2

@@ -31,7 +31,7 @@ import base64, datetime as dt, json, sys, threading
 from cryptography.hazmat.primitives import serialization
 from adapters.ckw.profile import Role
 from adapters.ckw.real_estate import RealEstateProfile
-from adapters.formats import FormatError
+from adapters.ckw.profile import FormatError
 from hub.standard.documents import read_request
 from hub.standard.write_receipt import write_receipt
 from hub.standard.notice import render_notice
