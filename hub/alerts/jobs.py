@@ -210,7 +210,9 @@ def controls(session: Session, ctx: Context) -> list[Owed]:
     for control_id in underived(session, kind="control_effective", entity="control", ids=list(promoted)):
         owed.append(("control_effective", "", session.get(Control, control_id)))
     withdrawn = session.execute(
-        select(Control.id).where(Control.status == "WITHDRAWN", Control.updated_at >= ctx.at - timedelta(days=30))
+        select(Control.id).where(
+            Control.status == "WITHDRAWN", Control.updated_at >= ctx.at - timedelta(days=30)
+        )
     ).scalars()
     for control_id in underived(session, kind="control_withdrawn", entity="control", ids=list(withdrawn)):
         owed.append(("control_withdrawn", "", session.get(Control, control_id)))

@@ -43,7 +43,14 @@ def test_the_words_of_the_domain():
     assert label(AssetClass.FUND_ACCOUNT) == "住房公积金账户"
     assert label(SubjectKind.PERSON) == "自然人"
     assert label(codes.Outcome.WAITLISTED) == "轮候"
-    assert [label(k) for k in codes.EncumbranceKind] == ["抵押", "查封", "冻结", "预告登记", "异议登记", "其他登记"]
+    assert [label(k) for k in codes.EncumbranceKind] == [
+        "抵押",
+        "查封",
+        "冻结",
+        "预告登记",
+        "异议登记",
+        "其他登记",
+    ]
 
 
 def test_label_of_by_list_name_as_the_notice_asks():
