@@ -320,3 +320,42 @@ def test_a_long_list_is_cut_at_200_rows_with_the_count_of_the_rest():
     text, page = render("【执行联动】逾期提醒", [section], at=cst("2026-12-03T09:00:00"))
     assert f"AT-2026-{MAX_ROWS - 1:06d}" in text and f"AT-2026-{MAX_ROWS:06d}" not in text
     assert "另有 35 项未在此列出" in text and "另有 35 项未在此列出" in page
+
+
+def test_a_registration_the_unit_withdrew_ends_the_control_and_is_told_to_the_officer(
+    hub, client, token, mail
+):
+    controlled = example("receipt-controlled.xml")
+    request = submit(client, token("officer"), "request-freeze.xml")
+    task_id = request["tasks"][0]["id"]
+    staff = token("staff-housing-fund")
+    withdrawn = edited(
+        controlled,
+        ("HF-2026-8891", "HF-2026-8902"),
+        (
+            "<Outcome>CONTROLLED</Outcome>",
+            '<Outcome>UNABLE</Outcome><Reason code="OTHER">冻结登记有误，已撤销</Reason>',
+        ),
+        ('<Period start="2026-11-28" end="2027-11-27"/>', ""),
+        ('<Amount currency="CNY">50000.00</Amount>', ""),
+    )
+    for receipt in (controlled, withdrawn):
+        response = client.post(
+            f"/api/v1/tasks/{task_id}/receipts",
+            files=multipart(receipt, *listed_files(receipt)),
+            headers=staff,
+        )
+        assert response.status_code == 201, response.text
+    [control] = response.json()["controls"]
+    assert (control["registration_no"], control["status"]) == ("GJJ-DJ-2026-0042", "WITHDRAWN")
+    again = client.post(
+        f"/api/v1/tasks/{task_id}/receipts",
+        files=multipart(edited(withdrawn, ("HF-2026-8902", "HF-2026-8903")), *listed_files(withdrawn)),
+        headers=staff,
+    )
+    assert again.status_code == 409 and "WITHDRAWN" in again.json()["error"]["message"]
+    run = run_job(hub, "controls")
+    assert run.sent == 1
+    [told] = to(mail, OFFICER)
+    assert "协助单位已撤销的控制登记" in body(told) and "GJJ-DJ-2026-0042" in body(told)
+    assert run_job(hub, "controls").sent == 0
