@@ -106,6 +106,30 @@ def argument(root: etree._Element, *, encode_values: bool = True) -> str:
     return b64(etree.tostring(root, encoding="unicode"))
 
 
+def usermarker(username: str, password: str) -> str:
+    """The usermarker of every call: its two values base64 once, when it is built."""
+    condition = element("CONDITION", {"PASSWORD": b64(password), "USERNAME": b64(username)})
+    return argument(element("USERMARKER", {}, condition), encode_values=False)
+
+
+def wsbhinfo(request_no: str) -> str:
+    """kzwsInfo's and zjInfo's argument: the CXQQDH base64 when built, and again with the values."""
+    return argument(element("CXQQDHINFO", {}, element("CONDITION", {"CXQQDH": b64(request_no)})))
+
+
+def feedback(result: etree._Element, *, created: str) -> etree._Element:
+    """The Message a feedback sends: the Head the client writes, and one result (BDCKZJG, BDCCXJG)."""
+    head = {"CREATETIME": created, "DIGITALSIGN": "digitalsign", "RESPONSECODE": "0000", "RESPONSEINFO": ""}
+    data = element("Data", {}, element("BDCFKLIST", {}, result))
+    return element("Message", {}, element("Head", head), data)
+
+
+def control_result(request_no: str, kzxx: list[dict[str, str | None]]) -> etree._Element:
+    """BDCKZJG: the request's KZXX, one per BDCQL."""
+    items = element("KZXXLIST", {}, *(element("KZXX", k) for k in kzxx))
+    return element("BDCKZJG", {"CXQQDH": request_no, "RESULT": "0000"}, items)
+
+
 def slashed(day: date) -> str:
     return day.strftime("%Y/%m/%d")
 
@@ -146,13 +170,7 @@ class RegistrySystem:
     # --- the wire
 
     def _marker(self) -> tuple[str, str]:
-        channel = self.config.channel
-        marker = element(
-            "USERMARKER",
-            {},
-            element("CONDITION", {"PASSWORD": b64(self.config.password), "USERNAME": b64(channel.username)}),
-        )
-        return ("usermarker", argument(marker, encode_values=False))
+        return ("usermarker", usermarker(self.config.channel.username, self.config.password))
 
     def _call(self, operation: str, root: str, *arguments: tuple[str, str]) -> etree._Element:
         """The answer document, read and decoded as the client reads it; CallFailed when it cannot be."""
@@ -216,27 +234,15 @@ class RegistrySystem:
             log.error("%s; the feedback for %s waits for the next round", exc, request_no)
             return
         kzxx, summary = self._decide(request_no, values, items)
-        head = {
-            "CREATETIME": now().astimezone(SHANGHAI).strftime("%Y/%m/%d %H:%M:%S"),
-            "DIGITALSIGN": "digitalsign",
-            "RESPONSECODE": "0000",
-            "RESPONSEINFO": "",
-        }
-        result = element(
-            "BDCKZJG",
-            {"CXQQDH": request_no, "RESULT": "0000"},
-            element("KZXXLIST", {}, *(element("KZXX", k) for k in kzxx)),
-        )
-        feedback = element(
-            "Message", {}, element("Head", head), element("Data", {}, element("BDCFKLIST", {}, result))
-        )
-        self._feed("feedkzBdcQL", request_no, feedback, "KZJGLIST", summary)
+        created = now().astimezone(SHANGHAI).strftime("%Y/%m/%d %H:%M:%S")
+        message = feedback(control_result(request_no, kzxx), created=created)
+        self._feed("feedkzBdcQL", request_no, message, "KZJGLIST", summary)
 
     def _feed(
-        self, operation: str, request_no: str, feedback: etree._Element, results: str, summary: str
+        self, operation: str, request_no: str, message: etree._Element, results: str, summary: str
     ) -> None:
         try:
-            answer = self._call(operation, "RESULTLIST", ("feedbackinfo", argument(feedback)))
+            answer = self._call(operation, "RESULTLIST", ("feedbackinfo", argument(message)))
         except CallFailed as exc:
             log.error("%s; %s for %s is fed back again next round", exc, summary, request_no)
             return
@@ -251,8 +257,7 @@ class RegistrySystem:
         self.memory.remember(request_no, f"{summary} ({verdict or '?'})")
 
     def _documents(self, request_no: str) -> None:
-        wsbh = element("CXQQDHINFO", {}, element("CONDITION", {"CXQQDH": b64(request_no)}))
-        answer = self._call("kzwsInfo", "WSLIST", ("wsbhinfo", argument(wsbh)))
+        answer = self._call("kzwsInfo", "WSLIST", ("wsbhinfo", wsbhinfo(request_no)))
         if answer.get("ErrorMSG"):
             log.warning("kzwsInfo %s: ErrorMSG %s", request_no, answer.get("ErrorMSG"))
         files = []
@@ -265,8 +270,7 @@ class RegistrySystem:
         )
 
     def _cards(self, request_no: str) -> None:
-        wsbh = element("CXQQDHINFO", {}, element("CONDITION", {"CXQQDH": b64(request_no)}))
-        answer = self._call("zjInfo", "ZJLIST", ("wsbhinfo", argument(wsbh)))
+        answer = self._call("zjInfo", "ZJLIST", ("wsbhinfo", wsbhinfo(request_no)))
         if answer.get("ErrorMSG"):
             log.warning("zjInfo %s: ErrorMSG %s", request_no, answer.get("ErrorMSG"))
         cards = []
@@ -397,16 +401,9 @@ class RegistrySystem:
             owners = sum(len(r.findall("QLRXXLIST")) for r in records if r.tag == "FDCQLIST")
             found = ", ".join(f"{kind} {n}" for kind, n in counts.items())
             summary = f"RESULT 0000, {found} ({owners} owner(s))" if records else "RESULT 0000, nothing found"
-        head = {
-            "CREATETIME": now().astimezone(SHANGHAI).strftime("%Y/%m/%d"),
-            "DIGITALSIGN": "digitalsign",
-            "RESPONSECODE": "0000",
-            "RESPONSEINFO": "",
-        }
-        data = element("Data", {}, element("BDCFKLIST", {}, element("BDCCXJG", result, *records)))
-        self._feed(
-            "feedBdcQL", request_no, element("Message", {}, element("Head", head), data), "CXJGLIST", summary
-        )
+        created = now().astimezone(SHANGHAI).strftime("%Y/%m/%d")  # a day alone, as the client writes it
+        message = feedback(element("BDCCXJG", result, *records), created=created)
+        self._feed("feedBdcQL", request_no, message, "CXJGLIST", summary)
 
     def _rights(self, request: dict[str, str]) -> list[etree._Element]:
         """FDCQLIST per flat of the subject, then DYAQLIST per mortgage and CFDJLIST per seal on them."""

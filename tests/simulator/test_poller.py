@@ -4,6 +4,7 @@ from the hub's 查控 service and feed back, as their own clients do; the office
 One hub per module (`hub serve` over a cloned database) and one polling process per unit, every 0.2 s.
 """
 
+import base64
 import random
 import sys
 import time
@@ -21,7 +22,16 @@ from hub.context import Hub
 from hub.db import unit_of_work
 from hub.directory.loader import BUNDLED_DIRECTORY, load_directory
 from hub.models import User
-from hub.simulator.poll_real_estate import MORTGAGEES
+from hub.simulator.poll_real_estate import (
+    MORTGAGEES,
+    argument,
+    control_result,
+    element,
+    feedback,
+    usermarker,
+    wsbhinfo,
+)
+from hub.simulator.poller import Soap
 from hub.simulator.register import Holding, Register, resident_id
 from hub.standard.codes import AssetClass, AssetStatus
 
@@ -50,6 +60,47 @@ OWNER, FLAT = subject_with(
     ),
 )
 DEPOSITOR, ACCOUNT = subject_with("rural-bank", lambda h: h.status is AssetStatus.NORMAL and h.value > 60000)
+
+
+RECORDED = Path(__file__).resolve().parents[1] / "ckw" / "recorded" / "real-estate"
+
+
+def test_the_registry_system_sends_the_bytes_the_registrys_client_sends():
+    """The captures of the registry's own client (tests/ckw/recorded/real-estate/README.md), rebuilt."""
+
+    def recorded(name: str) -> bytes:
+        return (RECORDED / name).read_bytes().strip()
+
+    assert base64.b64decode(usermarker("username", "password")) == recorded("01_kzBdcQL.usermarker.xml")
+    assert base64.b64decode(wsbhinfo("2021123100001")) == recorded("03_kzwsInfo.wsbhinfo.xml")
+    registered = {
+        "BDCQLLX": "3",
+        "BDCDYH": "320402002001GB00573F47370001",
+        "BDCQZH": "苏(2022)常州市不动产权第0000001号",
+        "KZZT": "1",
+        "CSKSRQ": "2023/01/04",
+        "CSJSRQ": "2026/01/03",
+        "YWH": "XMID001",
+        "CFYWH": "XMID001",
+    }
+    sent = argument(feedback(control_result("2021123100001", [registered]), created="2023/01/04 10:20:30"))
+    assert base64.b64decode(sent) == recorded("05_feedkzBdcQL.feedbackinfo.xml")
+    failed = element("BDCCXJG", {"CXQQDH": "2021123100002", "RESULT": "2040", "MESSAGE": "zjzl不能为空!"})
+    assert base64.b64decode(argument(feedback(failed, created="2023/01/04"))) == recorded(
+        "08_feedBdcQL.feedbackinfo.xml"
+    )
+    # the envelope Axis 1.4 puts on the wire, byte for byte
+    soap = Soap(
+        "http://127.0.0.1/ws/ckw/real-estate",
+        namespace="http://ip.service.webService.ckw.tdh/",
+        rpc=True,
+        client=None,
+    )
+    envelope = soap.envelope(
+        "feedkzBdcQL", [("usermarker", usermarker("username", "password")), ("feedbackinfo", sent)]
+    )
+    wire = (RECORDED / "wire.05_feedkzBdcQL.request.txt").read_bytes().splitlines()
+    assert envelope == next(line for line in wire if line.startswith(b"<?xml"))
 
 
 class Served:
