@@ -32,7 +32,7 @@ from hub.clock import now
 from hub.config import Settings
 from hub.errors import HubError
 from hub.models import Control, Receipt, Request, Task, Unit
-from hub.requests.service import Submission
+from hub.requests.service import Submission, find_request
 from hub.standard.codes import AssetClass
 from hub.standard.codes import Outcome as ReceiptOutcome
 from hub.standard.documents import AssistanceRequest, read_request
@@ -43,6 +43,7 @@ from receipts.service import submit_receipt
 
 log = logging.getLogger("hub.ckw")
 LISTED_STATES = ("served", "acknowledged")
+OPERATION_WIDTH = 60  # of an operation's name as the audit log and an answer repeat it
 
 
 class NotCkw(Exception):
@@ -80,15 +81,18 @@ def answer_call(
     """The answer (the string the client decodes) to one call of `caller`'s system. Flushes, never commits."""
     profile, at = caller.profile, now()
     role = profile.roles.get(operation)
-    audit = {"operation": operation, "source": caller.source}
+    audit = {"operation": operation[:OPERATION_WIDTH], "source": caller.source}
     if role is None:
-        return _refused(session, caller, operation, f"本服务没有操作 {operation}", audit)
+        return _refused(session, caller, operation, f"本服务没有操作 {operation[:OPERATION_WIDTH]}", audit)
     if not arguments:
         return _refused(session, caller, operation, "缺少用户标识（usermarker）", audit)
     failure = _sign_in(session, settings=settings, caller=caller, marker=arguments[0], at=at)
     if failure is not None:
         return _refused(session, caller, operation, failure, audit)
-    system = principal(unit_system_user(session, unit_code=caller.unit.code, unit_name=caller.unit.name))
+    try:
+        system = principal(unit_system_user(session, unit_code=caller.unit.code, unit_name=caller.unit.name))
+    except HubError:  # its system account was deactivated
+        return _refused(session, caller, operation, "该单位的系统账号已停用，请联系平台管理员", audit)
     needed = 1 if role in (Role.CONTROL_LIST, Role.QUERY_LIST) else 2
     if len(arguments) < needed:
         return _refused(session, caller, operation, f"操作 {operation} 需要 {needed} 个参数", audit)
@@ -190,7 +194,9 @@ def _task_asked(session: Session, *, caller: Caller, candidates: list[str]) -> T
 
 
 def stored_request(blobs: BlobStore, request: Request) -> AssistanceRequest:
-    return read_request(parse(blobs.read(request.document_sha256), max_bytes=64 * 1024 * 1024))
+    """The request as the court sent it (it passed the size limit of its day: read it whatever today's)."""
+    data = blobs.read(request.document_sha256)
+    return read_request(parse(data, max_bytes=len(data)))
 
 
 def _pending(session: Session, *, blobs: BlobStore, caller: Caller, role: Role) -> list[Pending]:
@@ -210,7 +216,7 @@ def _pending(session: Session, *, blobs: BlobStore, caller: Caller, role: Role) 
             Pending(
                 task.id,
                 document,
-                originals=_originals(session, task.request, document),
+                originals=_originals(session, task.request),
                 cards=officer_cards(session, task.request, blobs),
                 court_name=task.request.court.name,
             )
@@ -218,26 +224,22 @@ def _pending(session: Session, *, blobs: BlobStore, caller: Caller, role: Role) 
     return pending
 
 
-def _originals(session: Session, request: Request, document: AssistanceRequest) -> dict[str, Original]:
+def _originals(session: Session, request: Request) -> dict[str, Original]:
+    """The controls `request`'s RENEW or RELEASE items continue, as the hub matched them on submission."""
     originals = {}
-    for item in document.items:
-        if item.original is None:
+    for item in request.items:
+        if item.original_request_no is None:
             continue
-        first = session.execute(
-            select(Request).where(
-                Request.court_code == request.court_code, Request.request_no == item.original.request_no
-            )
-        ).scalar_one_or_none()
-        registration = item.original.registration_no
-        if registration is None and first is not None:
-            registration = session.execute(
-                select(Control.registration_no)
-                .join(Task, Task.id == Control.task_id)
-                .where(Control.request_id == first.id, Control.asset_id == item.asset_id)
-                .limit(1)
-            ).scalar_one_or_none()
-        originals[item.original.request_no] = Original(
-            item.original.request_no, first.case_no if first is not None else "", registration
+        control = session.get(Control, item.original_control_id) if item.original_control_id else None
+        first = (
+            session.get(Request, control.request_id)
+            if control is not None
+            else find_request(session, court_code=request.court_code, request_no=item.original_request_no)
+        )
+        originals[item.original_request_no] = Original(
+            item.original_request_no,
+            first.case_no if first is not None else "",
+            item.original_registration_no or (control.registration_no if control is not None else None),
         )
     return originals
 
@@ -287,7 +289,7 @@ def _feed(
     document = stored_request(blobs, task.request)
     try:
         draft = fed.draft(
-            _registered(document, _originals(session, task.request, document)), caller.unit.code, receipt_no
+            _registered(document, _originals(session, task.request)), caller.unit.code, receipt_no
         )
     except FormatError as exc:
         return Outcome(fed.request_no, False, f"反馈信息有误：{exc}")
