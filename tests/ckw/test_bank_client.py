@@ -178,3 +178,44 @@ def test_a_bank_fetches_a_freeze_and_a_deduction_and_answers_both(served):
     ).json()["items"]
     outcomes = {r["request_no"]: r["tasks"][0]["outcome"] for r in requests_page}
     assert outcomes["AT-2026-000201"] == "CONTROLLED" and outcomes["AT-2026-000202"] == "CONTROLLED"
+
+
+def test_the_bank_is_told_which_freeze_a_renewal_continues_and_renews_it(served):
+    """A renewal naming only the original request: the bank gets its freeze's request and case no."""
+    base, hub = served
+    officer = token_issuer(hub)("officer")
+    renewal = edit(
+        "request-renew.xml",
+        ('<Unit code="housing-fund"/>', '<Unit code="rural-bank"/>'),
+        ("<AssetClass>FUND_ACCOUNT</AssetClass>", "<AssetClass>DEPOSIT</AssetClass>"),
+        ("<AssetId>220100123456789</AssetId>", f"<AssetId>{ACCOUNT}</AssetId>"),
+        (
+            '<Original requestNo="AT-2026-000123" registrationNo="GJJ-DJ-2026-0042"/>',
+            '<Original requestNo="AT-2026-000201"/>',
+        ),
+        ('<Period start="2027-11-28" end="2028-11-27"/>', '<Period start="2027-11-30" end="2028-11-28"/>'),
+    )
+    response = httpx.post(
+        f"{base}/api/v1/requests", files=multipart(renewal, "ruling.pdf", "notice.pdf"), headers=officer
+    )
+    assert response.status_code == 201, response.text
+    bank = zeep.Client(f"{base}/ws/ckw/rural-bank?wsdl").service
+    marker = document(
+        '<usermarker><condition username="YH242601" password="bank-secret-42"></condition></usermarker>'
+    )
+    [asked] = read(bank.getXzkzList(arg0=marker)).iter("kzqq")
+    [item] = asked.iter("kzzh")
+    assert (item.get("KZCS"), item.get("YDJDH"), item.get("YDJAH")) == (
+        "02",
+        "AT-2026-000201",
+        "（2026）吉2426执123号",
+    )
+    fed = document(
+        f'<kzxxList><kzxx BDHM="AT-2026-000124" CCXH="1" KHZH="{ACCOUNT}" KZZT="1" CSKSRQ="2027/11/30"'
+        ' CSJSRQ="2028/11/28" SKJE="50000.00"/></kzxxList>'
+    )
+    [jg] = read(bank.shfeedXzkzInfo(arg0=marker, arg1=fed)).iter("jg")
+    assert jg.get("result") == "success", jg.get("msg")
+    controls = httpx.get(f"{base}/api/v1/controls?status=ACTIVE", headers=officer).json()["items"]
+    renewed = [c for c in controls if c["asset_id"] == ACCOUNT and c["period_end"] == "2028-11-28"]
+    assert len(renewed) == 1
