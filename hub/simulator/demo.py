@@ -1,10 +1,13 @@
 """`make demo`: the hub with three member units simulated on loopback, answering a query to all units.
 
-It writes a directory in which 不动产登记中心 (real-estate), 车管所 (vehicles) and 住房公积金 (housing-fund)
-are reached by http-push at simulated systems (fallback: e-mail, then the inbox), starts `hub serve`
-(with its worker), the three `hub simulate-unit` processes, and an SMTP server that keeps every e-mail
-the hub sends as a file under <data dir>/mail/. Then, as the demo officer, it submits the example query
-to all capable units and shows each unit's task until the simulated units have answered.
+It writes a directory in which 车管所 (vehicles) and 住房公积金 (housing-fund) are reached by http-push at
+simulated systems (fallback: e-mail, then the inbox), while 不动产登记中心 (real-estate) keeps its bundled
+channel, the 查控 service: its simulated system polls the hub (`hub simulate-unit real-estate --poll`) as
+the registry's own client does, with the password both are given in HUB_CKW_REAL_ESTATE_PASSWORD. It
+starts `hub serve` (with its worker), the three `hub simulate-unit` processes, and an SMTP server that
+keeps every e-mail the hub sends as a file under <data dir>/mail/. Then, as the demo officer, it submits
+the example query to all capable units and shows each unit's task until the simulated units have
+answered; then it seals the flat the registry found, and shows the registry registering the seal.
 
 `python -m hub.simulator.demo --once` exits when they have (0) or after --timeout (1): the test of it.
 """
@@ -20,6 +23,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
+from xml.sax.saxutils import escape
 
 import httpx
 import typer
@@ -30,7 +34,9 @@ from rich.table import Table
 from hub.directory.loader import BUNDLED_DIRECTORY, load_directory
 from schemas import EXAMPLE_FILES_DIR, EXAMPLES_DIR
 
-SIMULATED = ("real-estate", "vehicles", "housing-fund")
+PUSHED = ("vehicles", "housing-fund")  # http-push to the simulated systems
+POLLING = ("real-estate",)  # its bundled channel: its system polls the hub's 查控 service
+SIMULATED = POLLING + PUSHED
 BIN = Path(sys.executable).parent
 console = Console(stderr=True)
 
@@ -91,7 +97,8 @@ def _wait_for(url: str, *, seconds: float = 30) -> None:
 
 
 def _table(request: dict, channels: dict[str, str]) -> Table:
-    table = Table("unit", "channel", "status", "outcome", title=f"request {request['request_no']}")
+    title = f"request {request['request_no']} ({request['action']})"
+    table = Table("unit", "channel", "status", "outcome", title=title)
     for task in sorted(request["tasks"], key=lambda t: (t["unit_code"] not in SIMULATED, t["unit_code"])):
         style = "green" if task["status"] == "completed" else ""
         table.add_row(
@@ -122,8 +129,10 @@ def main(
     data_dir.mkdir(parents=True, exist_ok=True)
     ports = {code: _free_port() for code in SIMULATED}
     directory = data_dir / "units.toml"
-    directory.write_text(demo_directory(ports), encoding="utf-8")
-    load_directory(directory)  # refuses a broken file here, naming the entry
+    directory.write_text(demo_directory({code: ports[code] for code in PUSHED}), encoding="utf-8")
+    units = load_directory(directory)  # refuses a broken file here, naming the entry
+    channels = {unit.code: unit.channel.kind for unit in units.units}
+    channels.update({code: "查控轮询" for code in POLLING})
     smtp_port = _free_port()
     env = {
         **os.environ,
@@ -135,6 +144,8 @@ def main(
         "HUB_SMTP_PORT": str(smtp_port),
         "HUB_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "SIMULATOR_SECRET": secrets.token_urlsafe(24),
+        # the registry's password, for the hub and for its system (hub simulate-unit --poll reads it)
+        "HUB_CKW_REAL_ESTATE_PASSWORD": secrets.token_urlsafe(18),
     }
     if database_url:
         env["HUB_DATABASE_URL"] = database_url
@@ -162,18 +173,20 @@ def main(
             stack.callback(_stop, process)
 
         start("hub", "serve", "--port", str(port))
-        for code, unit_port in ports.items():
+        for code in PUSHED:
             token = run("token", "issue", f"staff-{code}", "--label", "simulator")
-            start(code, "simulate-unit", code, "--port", str(unit_port), "--hub", base, "--token", token)
+            start(code, "simulate-unit", code, "--port", str(ports[code]), "--hub", base, "--token", token)
+        for code in POLLING:
+            start(code, "simulate-unit", code, "--poll", "--port", str(ports[code]), "--hub", base)
         _wait_for(f"{base}/healthz")
         for unit_port in ports.values():
             _wait_for(f"http://127.0.0.1:{unit_port}/healthz")
 
         request = _submit(base, officer)
-        channels = {code: "http-push" for code in SIMULATED}
         answered = _watch(base, officer, request, channels, seconds=timeout)
+        sealed = answered and _seal(base, officer, request, channels, seconds=timeout)
         if once:
-            raise typer.Exit(0 if answered else 1)
+            raise typer.Exit(0 if answered and sealed else 1)
         console.print(
             f"\nThe hub: {base}/docs   officer token: {officer}\n"
             f"Simulated units: {', '.join(f'{c} http://127.0.0.1:{p}/register' for c, p in ports.items())}\n"
@@ -195,22 +208,65 @@ def _stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def _submit(base: str, officer: str) -> dict:
-    """The example query to all capable units, under a RequestNo of its own."""
-    document = (EXAMPLES_DIR / "request-query-all.xml").read_bytes()
-    document = document.replace(b"AT-2026-000108", f"AT-DEMO-{int(time.time())}".encode())
+def _submit(base: str, officer: str, document: bytes | None = None, *files: str) -> dict:
+    """A request (by default the example query to all capable units, under a RequestNo of its own)."""
+    if document is None:
+        document = (EXAMPLES_DIR / "request-query-all.xml").read_bytes()
+        document = document.replace(b"AT-2026-000108", f"AT-DEMO-{int(time.time())}".encode())
+        files = ("notice.pdf",)
     response = httpx.post(
         f"{base}/api/v1/requests",
         headers={"Authorization": f"Bearer {officer}"},
         files=[
             ("document", ("request.xml", document, "application/xml")),
-            ("files", ("notice.pdf", (EXAMPLE_FILES_DIR / "notice.pdf").read_bytes(), "application/pdf")),
+            *(
+                ("files", (name, (EXAMPLE_FILES_DIR / name).read_bytes(), "application/pdf"))
+                for name in files
+            ),
         ],
         timeout=30,
     )
     if response.status_code != 201:
         raise SystemExit(f"the demo request was refused: {json.dumps(response.json(), ensure_ascii=False)}")
     return response.json()
+
+
+def _seal(base: str, officer: str, query: dict, channels: dict[str, str], *, seconds: float) -> bool:
+    """Seal the flat real-estate found for the query's subject, and show the registry registering it by
+    polling: whether it did in time (True when it found no flat: nothing to seal)."""
+    headers = {"Authorization": f"Bearer {officer}"}
+    [task] = [t for t in query["tasks"] if t["unit_code"] == "real-estate"]
+    receipts = httpx.get(f"{base}/api/v1/tasks/{task['id']}/receipts", headers=headers, timeout=10).json()
+    flats = [a for r in receipts for a in r["assets"] if a["asset_class"] == "REAL_ESTATE"]
+    if not flats:
+        console.print("real-estate found no flat of the subject: nothing to seal")
+        return True
+    flat, subject = flats[0], (query["subject_name"], query["subject_id_number"])
+    document = (EXAMPLES_DIR / "request-seal.xml").read_text(encoding="utf-8")
+    for old, new in (
+        ("AT-2026-000102", f"{query['request_no']}-CF"),
+        ("赵六", subject[0]),
+        ("22242619790605003X", subject[1]),
+        ("222426001001GB00012F00010023", flat["asset_id"]),
+        (
+            "安图县明月镇东山路18号兴安小区3号楼2单元302室，住宅，吉(2019)安图县不动产权第0001234号",
+            flat["description"][:200],
+        ),
+    ):
+        document = document.replace(old, escape(new))
+    request = _submit(base, officer, document.encode("utf-8"), "ruling.pdf", "notice.pdf")
+    if not _watch(base, officer, request, channels, seconds=seconds):
+        return False
+    controls = httpx.get(
+        f"{base}/api/v1/controls", params={"unit": "real-estate"}, headers=headers, timeout=10
+    )
+    for control in controls.json()["items"]:
+        if control["request_id"] == request["id"]:
+            console.print(
+                f"real-estate registered the seal by polling: {control['registration_no']}, "
+                f"{control['status']}, {control['period_start']} to {control['period_end']}"
+            )
+    return True
 
 
 def _watch(base: str, officer: str, request: dict, channels: dict[str, str], *, seconds: float) -> bool:

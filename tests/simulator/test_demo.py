@@ -1,4 +1,5 @@
-"""`make demo`, run as a new user would: a query to all units is answered by the three simulated units."""
+"""`make demo`, run as a new user would: a query to all units is answered by the three simulated units, the
+registry's by polling the hub's 查控 service; then the flat it found is sealed, and the registry registers it."""
 
 import email
 import os
@@ -44,8 +45,12 @@ def test_make_demo_answers_a_query_to_all_units_over_loopback(database_url, tmp_
         timeout=180,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stderr.splitlines()
     for unit in ("real-estate", "vehicles", "housing-fund"):
-        assert any(unit in line and "completed" in line for line in done.stderr.splitlines()), unit
+        assert any(unit in line and "completed" in line for line in lines), unit
+    assert any("real-estate" in line and "查控轮询" in line and "CONTROLLED" in line for line in lines)
+    assert "real-estate registered the seal by polling: RE-CF-" in done.stderr
+    assert "feedkzBdcQL" in (tmp_path / "demo" / "logs" / "real-estate.log").read_text(encoding="utf-8")
     # the inbox units' staff were told, one e-mail each, and kept by the demo's mail server
     mails = [
         email.message_from_bytes(p.read_bytes(), policy=policy.default)
