@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from axis_client import axis_call, axis_calls
-from conftest import cloned_database, example, example_file, multipart, token_issuer
+from conftest import cloned_database, edit, example, example_file, multipart, token_issuer
 from live import Server, free_port, hub_env
 from registry_side import decode_answer, feedkz, usermarker, wsbhinfo
 from sqlalchemy import func, select
@@ -264,3 +264,26 @@ def test_a_generated_client_answers_a_query_with_a_flat_its_owners_a_mortgage_an
         "(2025)吉24执12号",
     ):
         assert shown in page, shown
+
+
+def test_a_search_that_failed_at_the_registry_is_shown_to_the_officer_never_as_nothing_found(served):
+    from registry_side import encode_values
+
+    base, hub = served
+    officer = token_issuer(hub)("officer")
+    query = edit("request-query.xml", ("AT-2026-000101", "AT-2026-000191"))
+    response = httpx.post(f"{base}/api/v1/requests", files=multipart(query, "notice.pdf"), headers=officer)
+    assert response.status_code == 201, response.text
+    failed = (
+        "<Message><Head><CREATETIME>2026/11/30</CREATETIME><RESPONSECODE>0000</RESPONSECODE></Head><Data>"
+        "<BDCFKLIST><BDCCXJG><CXQQDH>AT-2026-000191</CXQQDH><RESULT>2040</RESULT>"
+        "<MESSAGE>数据库连接超时</MESSAGE></BDCCXJG></BDCFKLIST></Data></Message>"
+    )
+    marker = usermarker("bdc-antu", PASSWORD)
+    [jg] = decode_answer(axis_call(endpoint(base), "feedBdcQL", marker, encode_values(failed))).iter("JG")
+    assert jg.findtext("RESULT") == "success", jg.findtext("MSG")
+    [task] = [t for t in response.json()["tasks"] if t["unit_code"] == "real-estate"]
+    [receipt] = httpx.get(f"{base}/api/v1/tasks/{task['id']}/receipts", headers=officer).json()
+    assert receipt["outcome"] != "NOT_FOUND" and "数据库连接超时" in receipt["reason_text"]
+    listed = decode_answer(axis_call(endpoint(base), "cxBdcQL", marker))
+    assert "AT-2026-000191" in [q.findtext("CXQQDH") for q in listed.iter("BDCCXQQ")]  # asked again
