@@ -5,7 +5,9 @@ One hub per module (`hub serve` over a cloned database) and one polling process 
 """
 
 import base64
+import os
 import random
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -300,3 +302,23 @@ def test_the_registry_releases_the_seal_it_registered(served, sealed):
     assert control["status"] == "RELEASED"
     # the registry's system was told which registration to lift: its own project no. (YCFYWH)
     assert "feedkzBdcQL AT-POLL-RELEASE-1: KZZT 1 (解封), CFYWH RE-JF-" in served.log(task)
+
+
+def test_poll_refuses_a_unit_not_reached_by_the_ckw_service_and_a_missing_password():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "SIMULATOR_"))}
+    pushed = subprocess.run(
+        [HUB, "simulate-unit", "vehicles", "--poll", "--hub", "http://127.0.0.1:9"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert pushed.returncode == 2
+    assert "unit vehicles is reached by inbox, not by the 查控 service" in pushed.stderr
+    no_password = subprocess.run(
+        [HUB, "simulate-unit", "real-estate", "--poll", "--hub", "http://127.0.0.1:9"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert no_password.returncode == 2
+    assert "--password, SIMULATOR_PASSWORD or HUB_CKW_REAL_ESTATE_PASSWORD" in no_password.stderr
