@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from hub.clock import SHANGHAI, now
-from hub.simulator.poller import CallFailed, Memory, PollConfig, Soap, log
+from hub.simulator.poller import CallFailed, Memory, PollConfig, Soap, in_force, log
 from hub.simulator.register import Holding, Register
 from hub.standard.codes import AssetStatus
 from hub.standard.xml import DocumentError, parse
@@ -381,7 +381,7 @@ class BankSystem:
         for prior in holding.prior_controls:
             court, _, case = prior.partition("（")
             year = int(case[:4]) if case[:4].isdigit() else 2024
-            end = date(year + 1, rng.randint(1, 12), rng.randint(1, 28)).strftime("%Y/%m/%d")
+            end = in_force(date(year, rng.randint(1, 12), rng.randint(1, 28)), one_year).strftime("%Y/%m/%d")
             freezes.append((court, f"（{case}" if case else "", holding.value or Decimal(0), end))
         return freezes
 

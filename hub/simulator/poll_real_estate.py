@@ -30,7 +30,7 @@ from lxml import etree
 
 from hub.clock import SHANGHAI, now
 from hub.simulator.answers import initials
-from hub.simulator.poller import CallFailed, Memory, PollConfig, Soap, element_values, log
+from hub.simulator.poller import CallFailed, Memory, PollConfig, Soap, element_values, in_force, log
 from hub.simulator.register import GIVEN, SURNAMES, Holding, Register, resident_id, social_credit_code
 from hub.standard.codes import AssetClass, AssetStatus
 from hub.standard.xml import DocumentError, parse
@@ -523,7 +523,14 @@ class RegistrySystem:
             start = date(year, rng.randint(1, 12), rng.randint(1, 28))
             xmid = f"XM{year}{rng.randint(10**9, 10**10 - 1)}"
             seals.append(
-                (court, f"（{case}" if case else "", slashed(start), slashed(three_years(start)), xmid, "1")
+                (
+                    court,
+                    f"（{case}" if case else "",
+                    slashed(start),
+                    slashed(in_force(start, three_years)),
+                    xmid,
+                    "1",
+                )
             )
         for seal in self._seals.get(holding.asset_id, []):
             seals.append(

@@ -18,9 +18,10 @@ what was fed back). For trying and testing the hub end to end; never for product
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from importlib import import_module
 from typing import Protocol
 from xml.sax.saxutils import escape
@@ -30,6 +31,7 @@ from fastapi import FastAPI
 from lxml import etree
 
 from adapters.ckw import CkwChannel
+from hub.clock import SHANGHAI, now
 from hub.directory.loader import UnitEntry
 from hub.simulator.register import Register
 from hub.standard.xml import DocumentError, parse
@@ -154,6 +156,14 @@ def element_values(element: etree._Element) -> dict[str, str]:
     return {
         child.tag: child.text or "" for child in element if isinstance(child.tag, str) and len(child) == 0
     }
+
+
+def in_force(start: date, term: Callable[[date], date]) -> date:
+    """The end of a control begun on `start` for `term`, renewed term after term until it ends after today."""
+    end, today = term(start), now().astimezone(SHANGHAI).date()
+    while end < today:
+        end = term(end + timedelta(days=1))
+    return end
 
 
 class Memory:
