@@ -120,10 +120,10 @@ def _poll_app(unit, *, hub: str | None, password: str | None, every: float, seed
     from adapters.ckw import CkwChannel
     from hub.simulator.poller import PollConfig, create_poll_app
 
-    channel = unit.channel
-    if not isinstance(channel, CkwChannel):
+    channel = next((c for c in [unit.channel, *unit.fallback] if isinstance(c, CkwChannel)), None)
+    if channel is None:
         raise _fail(
-            f"unit {unit.code} is reached by {channel.kind}, not by the 查控 service: --poll simulates the "
+            f"unit {unit.code} is reached by {unit.channel.kind}, not by the 查控 service: --poll simulates the "
             'system of a unit whose directory channel is { kind = "ckw", ... } (e.g. real-estate, '
             "rural-bank); without --poll the simulator takes the tasks the hub pushes"
         )

@@ -279,7 +279,7 @@ class BankSystem:
             return
         listed = answer.findall("cxqq")
         fresh = [q for q in listed if q.get("BDHM") and not self._seen("getXzcxList", q.get("BDHM"))]
-        if listed:
+        if fresh:  # a poll with nothing new is not logged
             numbers = ", ".join(q.get("BDHM", "") for q in listed)
             log.info("getXzcxList: %d query request(s) listed: %s (%d new)", len(listed), numbers, len(fresh))
         rollbacks, summary = etree.Element("zhxxList"), {}
@@ -398,7 +398,7 @@ class BankSystem:
             return
         listed = answer.findall("kzqq")
         fresh = [q for q in listed if q.get("BDHM") and not self._seen("getXzkzList", q.get("BDHM"))]
-        if listed:
+        if fresh:  # a poll with nothing new is not logged
             numbers = ", ".join(q.get("BDHM", "") for q in listed)
             log.info(
                 "getXzkzList: %d control request(s) listed: %s (%d new)", len(listed), numbers, len(fresh)

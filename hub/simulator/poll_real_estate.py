@@ -201,7 +201,7 @@ class RegistrySystem:
         fresh = [
             (no, r) for no, r in zip(numbers, listed, strict=True) if no and not self._seen("kzBdcQL", no)
         ]
-        if listed:
+        if fresh:  # a poll with nothing new is not logged
             log.info(
                 "kzBdcQL: %d control request(s) listed: %s (%d new)",
                 len(listed),
@@ -370,7 +370,7 @@ class RegistrySystem:
         listed = [element_values(r) for r in message.findall("Data/BDCCXQQLIST/BDCCXQQ")]
         numbers = [v.get("CXQQDH", "") for v in listed]
         fresh = [v for v in listed if v.get("CXQQDH") and not self._seen("cxBdcQL", v["CXQQDH"])]
-        if listed:
+        if fresh:  # a poll with nothing new is not logged
             log.info(
                 "cxBdcQL: %d query request(s) listed: %s (%d new)",
                 len(listed),
