@@ -19,7 +19,8 @@ run: $(STAMP)
 	HUB_DEMO=$${HUB_DEMO:-1} $(BIN)/hub seed --demo --if-empty
 	HUB_DEMO=$${HUB_DEMO:-1} $(BIN)/hub serve --host 127.0.0.1 --port 8000
 
-# The hub with three member units simulated on loopback (http-push), answering a query to all units.
+# The hub with three member units simulated on loopback (the registry polling the 查控 service, two by
+# http-push), answering a query to all units; then a seal registered by the polling registry.
 demo: $(STAMP)
 	$(BIN)/python -m hub.simulator.demo
 
