@@ -27,6 +27,12 @@ class Settings(BaseSettings):
         description="Largest body of a submission with its files (the API's and the pages' uploads), refused "
         "413 before it is read: the document and two files at their limits fit. Any other body: 64 KB.",
     )
+    ckw_max_files_bytes: int = Field(
+        24 * 1024 * 1024,
+        gt=0,
+        description="The files of one request a unit's system may fetch through the 查控 service (kzwsInfo): "
+        "they go base64 inside base64, so the answer is about 2.4 times as large, and is built in memory.",
+    )
     fund_account_period_years: int = Field(1, ge=1, le=3, description="Longest FUND_ACCOUNT control.")
     public_url: str = Field("http://127.0.0.1:8000", description="Base of links in e-mails and pages.")
     signing_key_file: Path | None = Field(

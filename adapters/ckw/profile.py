@@ -64,7 +64,8 @@ class Original:
 
 @dataclass(frozen=True)
 class Cards:
-    """The officer's cards (zjInfo): numbers, and images as (bytes, extension such as "jpg")."""
+    """The officer's cards: numbers, and images as (bytes, extension such as "jpg"). Only
+    `credentials_answer` (zjInfo) gets the images; a list's `Pending.cards` has the numbers alone."""
 
     officer_name: str
     work_card_no: str | None = None
@@ -75,7 +76,10 @@ class Cards:
 
 @dataclass(frozen=True)
 class Pending:
-    """One task on the unit's list: its request as the court sent it, and what the unit must be told."""
+    """One task on the unit's list: its request as the court sent it, and what the unit must be told.
+
+    `request.request_no` is the key the unit's system knows the request by (CXQQDH, BDHM): the RequestNo,
+    or "<court code>/<RequestNo>" while another court's request to the unit has the same RequestNo."""
 
     task_id: int
     request: AssistanceRequest
@@ -124,6 +128,9 @@ class Profile(Protocol):
     namespace: ClassVar[str]  # the operations' namespace
     wsdl: ClassVar[str]  # the WSDL's file name in schemas/
     roles: ClassVar[dict[str, Role]]  # operation name -> what it does
+    # whether its units undo a registration they reported (a registry withdrawing its seal: a "not done"
+    # after a "done"); otherwise feedback for a request already answered is refused
+    withdraws: ClassVar[bool]
     actions: ClassVar[dict[Role, frozenset[Action]]]  # CONTROL_LIST, QUERY_LIST -> the actions listed
 
     def __init__(self, *, encode_values: bool = True) -> None: ...

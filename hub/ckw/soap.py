@@ -60,9 +60,10 @@ def read_call(body: bytes, *, max_bytes: int) -> Call:
         for entry in header:
             if isinstance(entry.tag, str) and entry.get(f"{{{ENVELOPE}}}mustUnderstand") in ("1", "true"):
                 raise Fault(f"无法处理必须理解的报头 {etree.QName(entry).localname}", code="MustUnderstand")
-    body_element = envelope.find(f"{{{ENVELOPE}}}Body")
-    if body_element is None:
-        raise Fault("报文缺少 Body")
+    bodies = envelope.findall(f"{{{ENVELOPE}}}Body")
+    if len(bodies) != 1:  # two: a gateway and the hub could each read another call
+        raise Fault("报文缺少 Body" if not bodies else "报文只能有一个 Body")
+    body_element = bodies[0]
     elements = _elements(body_element)
     multirefs = {e.get("id"): e for e in elements[1:] if e.get("id")}
     if not elements:
@@ -99,7 +100,7 @@ def _text(argument: etree._Element, multirefs: dict[str | None, etree._Element],
         return ""
     if _elements(argument):
         raise Fault(f"第 {position} 个参数 {name} 应为字符串，而不是 XML 元素")
-    return argument.text or ""
+    return "".join(argument.itertext())  # the whole text, also when a comment splits it
 
 
 def answer(call: Call, value: str, *, namespace: str) -> bytes:

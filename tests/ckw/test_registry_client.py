@@ -287,3 +287,63 @@ def test_a_search_that_failed_at_the_registry_is_shown_to_the_officer_never_as_n
     assert receipt["outcome"] != "NOT_FOUND" and "数据库连接超时" in receipt["reason_text"]
     listed = decode_answer(axis_call(endpoint(base), "cxBdcQL", marker))
     assert "AT-2026-000191" in [q.findtext("CXQQDH") for q in listed.iter("BDCCXQQ")]  # asked again
+
+
+def test_two_courts_requests_of_the_same_number_are_told_apart_never_mixed(served):
+    """RequestNo is unique per court: the registry gets "<court>/<RequestNo>" for both, and a bare number
+    naming two courts' requests is refused instead of filing one court's answer on the other's request."""
+    from registry_side import encode_values
+
+    from hub.auth.service import issue_token
+    from hub.clock import now
+    from hub.models import Court
+
+    base, hub = served
+    with unit_of_work(hub.sessions) as session:
+        session.add(
+            Court(code="J2401", name="延吉市人民法院", supervisor_email="j2401.supervisor@example.org")
+        )
+        session.flush()
+        judge = User(
+            username="officer-j2401",
+            display_name="韩梅",
+            role="officer",
+            court_code="J2401",
+            created_at=now(),
+        )
+        session.add(judge)
+        session.flush()
+        theirs = {"Authorization": f"Bearer {issue_token(session, user=judge)}"}
+    ours = token_issuer(hub)("officer")
+    ids = {}
+    for court, headers in (("J2426", ours), ("J2401", theirs)):
+        query = edit(
+            "request-query.xml",
+            ("AT-2026-000101", "AT-2026-000181"),
+            ('<Court code="J2426">安图县人民法院</Court>', f'<Court code="{court}">法院</Court>'),
+        )
+        response = httpx.post(
+            f"{base}/api/v1/requests", files=multipart(query, "notice.pdf"), headers=headers
+        )
+        assert response.status_code == 201, response.text
+        ids[court] = response.json()["id"]
+
+    marker = usermarker("bdc-antu", PASSWORD)
+    listed = [
+        q.findtext("CXQQDH")
+        for q in decode_answer(axis_call(endpoint(base), "cxBdcQL", marker)).iter("BDCCXQQ")
+    ]
+    assert {"J2426/AT-2026-000181", "J2401/AT-2026-000181"} <= set(listed) and "AT-2026-000181" not in listed
+
+    bare = encode_values(FLAT.format(no="AT-2026-000181"))
+    [jg] = decode_answer(axis_call(endpoint(base), "feedBdcQL", marker, bare)).iter("JG")
+    assert jg.findtext("RESULT") == "fail" and "多个法院" in jg.findtext("MSG")
+    named = encode_values(FLAT.format(no="J2401/AT-2026-000181"))
+    [jg] = decode_answer(axis_call(endpoint(base), "feedBdcQL", marker, named)).iter("JG")
+    assert jg.findtext("RESULT") == "success", jg.findtext("MSG")
+
+    def outcome(court: str, headers: dict) -> str | None:
+        tasks = httpx.get(f"{base}/api/v1/requests/{ids[court]}", headers=headers).json()["tasks"]
+        return next(t["outcome"] for t in tasks if t["unit_code"] == "real-estate")
+
+    assert (outcome("J2401", theirs), outcome("J2426", ours)) == ("FOUND", None)
