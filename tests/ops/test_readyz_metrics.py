@@ -141,7 +141,7 @@ def test_metrics_show_the_domain_as_the_database_has_it(client, traffic):
     assert value(samples, "hub_tasks_overdue", unit="vehicles") == 1
     assert value(samples, "hub_tasks_overdue", unit="real-estate") == 0
     attempts = "hub_delivery_attempts_total"
-    assert value(samples, attempts, unit="real-estate", channel="inbox", outcome="served") == 2
+    assert value(samples, attempts, unit="real-estate", channel="ckw", outcome="served") == 2
     assert value(samples, attempts, unit="housing-fund", channel="inbox", outcome="served") == 1
     assert sum(v for k, v in samples.items() if k[0] == attempts) == 5  # one per task
     assert value(samples, "hub_alerts_total", job="overdue", status="sent") == 2

@@ -9,6 +9,8 @@ with its scope. A role not named is refused: 403, whatever the object.
 - WEB: the session cookie of a signed-in person. No session: a redirect to /login. A unit's system has a
   token and no password, so it has no session: its token opens no page.
 - PUBLIC: anyone, signed in or not.
+- SOAP: a unit's own system, by the usermarker in the SOAP body (the 查控 service): not walked here, its
+  Faults are HTTP 500 by design; tests/ckw/test_registry_client.py and test_hostile_ckw.py try it.
 Scopes:
 - ANY: every object (administrators), or an object nobody owns (the unit directory, a user account).
 - COURT: its own court's objects only; another court's is 403 or 404, and none of its data is shown.
@@ -30,7 +32,7 @@ ROLES = (OFFICER, SUPERVISOR, STAFF, SYSTEM, ADMIN, ANONYMOUS)
 COURT_ROLES = (OFFICER, SUPERVISOR)
 UNIT_ROLES = (STAFF, SYSTEM)
 
-API, WEB, PUBLIC = "api", "web", "public"
+API, WEB, PUBLIC, SOAP = "api", "web", "public", "soap"
 ANY, COURT, UNIT, LISTED = "any", "court", "unit", "listed"
 
 
@@ -50,6 +52,7 @@ def web(on: str | None, may: dict[str, str]) -> Policy:
 
 
 OPEN = Policy(PUBLIC, None, {})
+BY_USERMARKER = Policy(SOAP, "unit", {})
 
 # What owns an object of each kind a path can name: its court, its unit (a request's: the units it asks).
 OWNERS: dict[str, tuple[str, ...]] = {
@@ -198,5 +201,8 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/openapi.json"):                                   OPEN,
     ("GET", "/docs"):                                           OPEN,
     ("GET", "/static/{path}"):                                  OPEN,
+    # --- the 查控 service: the unit named by the address, proved by the usermarker in the body ------------
+    ("GET", "/ws/ckw/{unit_code}"):                             BY_USERMARKER,
+    ("POST", "/ws/ckw/{unit_code}"):                            BY_USERMARKER,
 }
 # fmt: on
