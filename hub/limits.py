@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import FormData, Headers
 from starlette.exceptions import HTTPException
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
@@ -33,8 +33,13 @@ UPLOADS = re.compile(
     r"|/controls/\d+/(?:renew|release)"  # a renewal or release, with its ruling
     r"|/admin/calendar"  # a year's calendar notice
     r"|/admin/users/\d+/cards|/api/v1/users/\d+/cards/(?:work|credential)-card"  # an officer's card images
-    r"|/ws/ckw/[a-z0-9-]{2,40}"  # a unit system's 查控 call: feedback in base64 (hub/ckw bounds it again)
 )
+CKW = re.compile(r"/ws/ckw/[a-z0-9-]{2,40}")  # a unit system's 查控 call: its envelope_limit
+
+
+def envelope_limit(settings) -> int:
+    """A 查控 call's body: a few documents in base64 inside base64 (feedback of a batch of requests)."""
+    return 4 * settings.max_document_bytes
 
 
 def size_text(limit: int) -> str:
@@ -58,7 +63,14 @@ class BodyLimits:
             await self.app(scope, receive, send)
             return
         settings = scope["app"].state.hub.settings
-        limit = settings.max_request_bytes if UPLOADS.fullmatch(scope["path"]) else SMALL_BODY_BYTES
+        path = scope["path"]
+        limit = (
+            settings.max_request_bytes
+            if UPLOADS.fullmatch(path)
+            else envelope_limit(settings)
+            if CKW.fullmatch(path)
+            else SMALL_BODY_BYTES
+        )
         declared = Headers(scope=scope).get("content-length", "")
         if declared.strip().isascii() and declared.strip().isdigit() and int(declared) > limit:
             await _refuse(scope, receive, send, limit)
@@ -94,7 +106,12 @@ class BodyLimits:
 async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
     request = Request(scope, receive)
     pages = getattr(scope["app"].state, "error_page", None)
-    if pages is not None and not scope["path"].startswith("/api/"):
+    if CKW.fullmatch(scope["path"]):  # a unit's SOAP client: a Fault it can log
+        from hub.ckw import soap
+
+        fault = soap.fault(soap.Fault(f"报文超过 {size_text(limit)} 的上限，未予接收"))
+        response = Response(fault, status_code=TooLarge.status, media_type=soap.CONTENT_TYPE)
+    elif pages is not None and not scope["path"].startswith("/api/"):
         response = pages(request, TooLarge(f"提交的内容超过 {size_text(limit)} 的上限，未予接收。"))
     else:
         message = f"The request body is larger than the limit of {limit} bytes for {scope['path']}."

@@ -6,23 +6,29 @@ Axis client reads); whatever goes wrong with the business is the operation's own
 clients show their operators (hub/ckw/service.py).
 """
 
+import logging
 import re
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urljoin
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from lxml import etree
+from starlette.concurrency import run_in_threadpool
 
-from hub.auth.lockout import source_of
+from hub.auth.lockout import locked, source_of
 from hub.ckw import soap
-from hub.ckw.service import NotCkw, answer_call, ckw_caller
+from hub.ckw.service import LOCKED, Caller, NotCkw, answer_call, ckw_caller
+from hub.clock import now
 from hub.db import reading
 from hub.deps import HubDep, SessionDep, _read_limited
 from hub.errors import TooLarge
+from hub.limits import envelope_limit, size_text
 from hub.standard.xml import parse_file
 from schemas import SCHEMA_DIR
 
+log = logging.getLogger("hub.ckw")
 router = APIRouter(include_in_schema=False)
 UNIT_CODE = re.compile(r"[a-z0-9-]{2,40}")
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
@@ -33,54 +39,70 @@ def _fault(error: soap.Fault, status: int = 500) -> Response:
     return Response(soap.fault(error), status_code=status, media_type=soap.CONTENT_TYPE)
 
 
-async def soap_body(request: Request, hub: HubDep) -> bytes | soap.Fault:
-    """The body, read up to the envelope limit (several base64 documents inside: 4 documents' worth)."""
+def _not_here(unit_code: str) -> Response:
+    return _fault(soap.Fault(f"此地址没有查控服务：{unit_code[:40]}"), 404)
+
+
+@dataclass(frozen=True)
+class Call:
+    caller: Caller
+    body: bytes
+
+
+async def ckw_call(unit_code: str, request: Request, hub: HubDep) -> Call | Response:
+    """The unit the address names and the body, read only once the unit serves the 查控 service and its
+    name is not locked from this address: a stranger gets no further than that for free."""
+    source = source_of(request.client.host if request.client else None)
+    if not UNIT_CODE.fullmatch(unit_code):
+        return _not_here(unit_code)
+
+    def look() -> tuple[Caller, bool] | None:
+        with reading(hub.readers) as session:
+            try:
+                caller = ckw_caller(session, unit_code=unit_code, source=source)
+            except NotCkw:
+                return None
+            name = f"ckw:{unit_code}"
+            return caller, locked(session, settings=hub.settings, username=name, source=source, at=now())
+
+    found = await run_in_threadpool(look)
+    if found is None:
+        return _not_here(unit_code)
+    caller, is_locked = found
+    if is_locked:
+        return _fault(soap.Fault(LOCKED))
     try:
-        return await _read_limited(request, envelope_limit(hub.settings.max_document_bytes))
+        body = await _read_limited(request, envelope_limit(hub.settings))
     except TooLarge:
-        return soap.Fault("报文过大，超出平台的限制")
-
-
-def envelope_limit(max_document_bytes: int) -> int:
-    return 4 * max_document_bytes
+        return _fault(soap.Fault(f"报文超过 {size_text(envelope_limit(hub.settings))} 的上限，未予接收"), 413)
+    return Call(caller, body)
 
 
 @router.post("/ws/ckw/{unit_code}")
 def soap_call(
-    unit_code: str,
-    request: Request,
-    body: Annotated[bytes | soap.Fault, Depends(soap_body)],
-    hub: HubDep,
-    session: SessionDep,
+    call: Annotated[Call | Response, Depends(ckw_call)], hub: HubDep, session: SessionDep
 ) -> Response:
-    if isinstance(body, soap.Fault):
-        return _fault(body, 413)
-    source = source_of(request.client.host if request.client else None)
+    if isinstance(call, Response):
+        return call
     try:
-        caller = (
-            ckw_caller(session, unit_code=unit_code, source=source)
-            if UNIT_CODE.fullmatch(unit_code)
-            else None
-        )
-    except NotCkw:
-        caller = None
-    if caller is None:
-        return _fault(soap.Fault(f"此地址没有查控服务：{unit_code[:40]}"), 404)
-    try:
-        call = soap.read_call(body, max_bytes=envelope_limit(hub.settings.max_document_bytes))
+        parsed = soap.read_call(call.body, max_bytes=envelope_limit(hub.settings))
     except soap.Fault as exc:
         return _fault(exc)
-    value = answer_call(
-        session,
-        settings=hub.settings,
-        blobs=hub.blobs,
-        caller=caller,
-        operation=call.operation,
-        arguments=call.arguments,
-    )
-    return Response(
-        soap.answer(call, value, namespace=caller.profile.namespace), media_type=soap.CONTENT_TYPE
-    )
+    try:
+        value = answer_call(
+            session,
+            settings=hub.settings,
+            blobs=hub.blobs,
+            caller=call.caller,
+            operation=parsed.operation,
+            arguments=parsed.arguments,
+        )
+    except Exception:  # a Fault the client reads, not a plain 500; nothing of the call is kept
+        log.exception("the 查控 call %s of unit %s failed", parsed.operation[:60], call.caller.unit.code)
+        session.rollback()
+        return _fault(soap.Fault("平台内部错误，请稍后重试", code="Server"))
+    answer = soap.answer(parsed, value, namespace=call.caller.profile.namespace)
+    return Response(answer, media_type=soap.CONTENT_TYPE)
 
 
 @router.get("/ws/ckw/{unit_code}")

@@ -31,9 +31,9 @@ from sqlalchemy import text
 from adapters.ckw.bank import BankProfile
 from adapters.ckw.profile import Role
 from adapters.ckw.real_estate import RealEstateProfile
-from hub.ckw.endpoints import envelope_limit
 from hub.config import Settings
 from hub.context import Hub
+from hub.limits import envelope_limit
 
 pytestmark = pytest.mark.db  # one served hub per module, over a database cloned like database_url's
 HUB = Path(sys.executable).parent / "hub"
@@ -240,8 +240,8 @@ def _long_operation() -> Body:
 
 
 ENVELOPE_GENERATORS: dict[str, Callable[[Settings], Body]] = {
-    "oversize-body": lambda s: Body(_padded_envelope(envelope_limit(s.max_document_bytes) + 1)),
-    "oversize-chunked": lambda s: Body(_chunks(_padded_envelope(envelope_limit(s.max_document_bytes) + MIB))),
+    "oversize-body": lambda s: Body(_padded_envelope(envelope_limit(s) + 1)),
+    "oversize-chunked": lambda s: Body(_chunks(_padded_envelope(envelope_limit(s) + MIB))),
     "gzip-bomb": lambda s: _gzip_bomb(),
     "argument-past-libxml2-text-limit": lambda s: _argument_of(10_000_001),
     "100000-arguments": lambda s: _many_arguments(),
