@@ -268,6 +268,8 @@ def submit_receipt(
 
     touched = _apply_controls(session, document, task, receipt, action, new_controls, received)
     for control, to in state_changes:
+        if to == "WITHDRAWN":  # a renewal extends the same registration: it goes with it
+            touched += _withdraw_renewals(session, control, received)
         control.status, control.updated_at = to, received
         if to == "ACTIVE":
             control.promoted_at, control.queue_position = received, None
@@ -302,6 +304,17 @@ def submit_receipt(
     )
     session.flush()
     return Applied(receipt, task, touched, created=True)
+
+
+def _withdraw_renewals(session: Session, control: Control, at) -> list[Control]:
+    withdrawn = []
+    renewal = session.execute(select(Control).where(Control.renews_id == control.id)).scalars().first()
+    while renewal is not None:
+        if renewal.status in ("ACTIVE", "WAITLISTED"):
+            renewal.status, renewal.updated_at = "WITHDRAWN", at
+            withdrawn.append(renewal)
+        renewal = session.execute(select(Control).where(Control.renews_id == renewal.id)).scalars().first()
+    return withdrawn
 
 
 def _apply_controls(

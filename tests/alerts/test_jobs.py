@@ -359,3 +359,28 @@ def test_a_registration_the_unit_withdrew_ends_the_control_and_is_told_to_the_of
     [told] = to(mail, OFFICER)
     assert "协助单位已撤销的控制登记" in body(told) and "GJJ-DJ-2026-0042" in body(told)
     assert run_job(hub, "controls").sent == 0
+
+
+def test_a_withdrawn_registration_takes_its_renewal_with_it(hub, client, token):
+    from conftest import renewed_control
+
+    first, renewal = renewed_control(client, token)
+    task_id = first["task_id"]
+    withdrawn = edited(
+        example("receipt-controlled.xml"),
+        ("HF-2026-8891", "HF-2026-8910"),
+        (
+            "<Outcome>CONTROLLED</Outcome>",
+            '<Outcome>UNABLE</Outcome><Reason code="OTHER">冻结登记有误，已撤销</Reason>',
+        ),
+        ('<Period start="2026-11-28" end="2027-11-27"/>', ""),
+        ('<Amount currency="CNY">50000.00</Amount>', ""),
+    )
+    response = client.post(
+        f"/api/v1/tasks/{task_id}/receipts",
+        files=multipart(withdrawn, *listed_files(withdrawn)),
+        headers=token("staff-housing-fund"),
+    )
+    assert response.status_code == 201, response.text
+    statuses = {c["id"]: c["status"] for c in response.json()["controls"]}
+    assert statuses == {first["id"]: "WITHDRAWN", renewal["id"]: "WITHDRAWN"}
