@@ -28,6 +28,10 @@ class ChannelConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def unit_problem(self, actions: list[str]) -> str | None:
+        """What makes this channel unfit for a unit performing `actions`, if anything (the directory asks)."""
+        return None
+
 
 @dataclass(frozen=True)
 class Delivery:

@@ -49,6 +49,16 @@ class CkwChannel(ChannelConfig):
         description="Each text value inside the documents is base64 (UTF-8/GBK).",
     )
 
+    def unit_problem(self, actions: list[str]) -> str | None:
+        profile = profile_class(self.profile)
+        listed = {str(a) for role in profile.actions.values() for a in role}
+        if missing := sorted(set(actions) - listed):
+            return (
+                f"the {self.profile} clients never fetch {', '.join(missing)} tasks (they list "
+                f"{', '.join(sorted(listed))}): such tasks would wait unseen; use another channel for this unit"
+            )
+        return None
+
     def password(self) -> str:
         """The unit's password; Misconfigured when its variable is not set (no one may then sign in)."""
         secret = os.environ.get(self.password_env, "").strip()
@@ -68,7 +78,11 @@ class CkwAdapter(Adapter):
         return Served(at=now())
 
 
+def profile_class(name: str) -> type["Profile"]:
+    module, attribute = PROFILES[name].split(":")
+    return getattr(import_module(module), attribute)
+
+
 def profile_for(channel: CkwChannel) -> "Profile":
     """The profile of the unit's clients, set as its channel says."""
-    module, name = PROFILES[channel.profile].split(":")
-    return getattr(import_module(module), name)(encode_values=channel.encode_values)
+    return profile_class(channel.profile)(encode_values=channel.encode_values)

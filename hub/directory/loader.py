@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from adapters.base import ChannelConfig
+from adapters.ckw import CkwChannel
 from adapters.inbox import InboxChannel
 from adapters.registry import registry
 from hub.standard.codes import DEFAULT_LIMITS, FUNDS_CLASSES, ITEM_ACTIONS, Action, AssetClass
@@ -133,6 +134,12 @@ class UnitEntry(Signing):
             raise ValueError("asset_classes: required for a unit that controls property")
         if Action.DEDUCT in self.actions and not FUNDS_CLASSES & set(self.asset_classes):
             raise ValueError("asset_classes: DEDUCT needs DEPOSIT, FUND_ACCOUNT or INSURANCE_POLICY")
+        for key, channel in (
+            ("channel", self.channel),
+            *((f"fallback[{i}]", c) for i, c in enumerate(self.fallback)),
+        ):
+            if problem := channel.unit_problem([str(a) for a in self.actions]):
+                raise ValueError(f"{key}: {problem}")
         return self
 
     @property
@@ -165,6 +172,16 @@ class Directory(_Entry):
                 if (first := seen.setdefault(entry.code, i)) != i:
                     where = f"{section[:-1]} {entry.code!r} ({section}[{i}])"
                     raise ValueError(f"{where}: code: duplicate of {section}[{first}]")
+        names: dict[str, str] = {}
+        for unit in self.units:  # a usermarker names one unit: two could each use the other's address
+            for channel in unit.channels:
+                if (
+                    isinstance(channel, CkwChannel)
+                    and (other := names.setdefault(channel.username, unit.code)) != unit.code
+                ):
+                    raise ValueError(
+                        f"unit {unit.code!r}: channel username {channel.username!r} is unit {other!r}'s too"
+                    )
         return self
 
     def unit(self, code: str) -> UnitEntry | None:

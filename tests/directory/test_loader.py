@@ -332,3 +332,30 @@ def test_certificates_from_files_beside_the_directory_and_inline(tmp_path, cert_
 def test_unusable_certificates_are_refused_naming_the_unit(tmp_path, extra, expected):
     message = refused(write(tmp_path, unit_toml(extra=extra)))
     assert "unit 'vehicles' (units[0]): " in message and expected in message, message
+
+
+def _with_channel(text: str, code: str, channel: str) -> str:
+    head, tail = text.split(f'code = "{code}"', 1)
+    before, after = tail.split('channel.kind = "inbox"', 1)
+    return head + f'code = "{code}"' + before + f"channel = {channel}" + after
+
+
+def test_a_polling_unit_must_be_fetched_all_it_does_and_its_username_is_its_own(tmp_path):
+    text = BUNDLED_DIRECTORY.read_text(encoding="utf-8")
+    # the registries' clients fetch seals, renewals, releases and queries: a seizure would wait unseen
+    seizing = _with_channel(
+        text, "vehicles", '{ kind = "ckw", profile = "real-estate", username = "cgs", password_env = "X" }'
+    )
+    path = tmp_path / "units.toml"
+    path.write_text(seizing, encoding="utf-8")
+    with pytest.raises(DirectoryError, match=r"vehicles.*never fetch SEIZE"):
+        load_directory(path)
+    # two units with one username: each could use the other's address
+    shared = _with_channel(
+        text,
+        "housing-admin",
+        '{ kind = "ckw", profile = "real-estate", username = "bdc-antu", password_env = "Y" }',
+    )
+    path.write_text(shared, encoding="utf-8")
+    with pytest.raises(DirectoryError, match=r"'bdc-antu' is unit 'real-estate'"):
+        load_directory(path)
