@@ -148,6 +148,11 @@ def token_issuer(hub: Hub):
 @pytest.fixture
 def other_officer(hub: Hub) -> dict[str, str]:
     """A bearer header for an officer of a second court, J2401 (the bundled directory has one court)."""
+    return second_court_officer(hub)
+
+
+def second_court_officer(hub: Hub) -> dict[str, str]:
+    """Court J2401 and its officer added to `hub`'s database: a bearer header for him."""
     with unit_of_work(hub.sessions) as session:
         session.add(
             Court(code="J2401", name="延吉市人民法院", supervisor_email="j2401.supervisor@example.org")

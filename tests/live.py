@@ -1,6 +1,7 @@
 """Servers as real processes for the tests: bench/servers.py's, failing the test instead of raising."""
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,8 +10,10 @@ import pytest
 
 from bench import servers
 from bench.servers import free_port
+from hub.config import Settings
+from hub.context import Hub
 
-__all__ = ["Server", "free_port", "hub_env", "serving"]
+__all__ = ["Server", "free_port", "hub_env", "served_hub", "serving"]
 
 
 def hub_env(database_url: str, data_dir: Path, **settings: str) -> dict[str, str]:
@@ -43,3 +46,21 @@ def serving(args: list, env: dict[str, str], log: Path) -> Iterator[str]:
         yield server.base
     finally:
         server.stop()
+
+
+@contextmanager
+def served_hub(database_url: str, folder: Path, **settings: str) -> Iterator[tuple[str, Hub]]:
+    """`hub serve` (no worker) over `database_url`, its public URL its own address, with `settings`; its
+    base URL, and the same database in-process (for tokens and checks)."""
+    port = free_port()
+    env = hub_env(database_url, folder / "data", HUB_PUBLIC_URL=f"http://127.0.0.1:{port}", **settings)
+    hub = Hub.from_settings(Settings(database_url=database_url, data_dir=folder / "data", demo=True))
+    server = Server(
+        [Path(sys.executable).parent / "hub", "serve", "--no-worker"], env, folder / "hub.log", port=port
+    )
+    server.start()
+    try:
+        yield server.base, hub
+    finally:
+        server.stop()
+        hub.engine.dispose()

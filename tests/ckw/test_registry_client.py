@@ -13,13 +13,11 @@ import httpx
 import pytest
 from axis_client import AxisFault, axis_call, axis_calls
 from conftest import cloned_database, edit, example, example_file, multipart, token_issuer
-from live import Server, free_port, hub_env
+from live import served_hub
 from registry_side import decode_answer, feedkz, usermarker, wsbhinfo
 from sqlalchemy import func, select
 
 from hub.auth.lockout import lift
-from hub.config import Settings
-from hub.context import Hub
 from hub.db import unit_of_work
 from hub.models import AuditEvent, Receipt, User
 
@@ -32,22 +30,11 @@ SEAL_NO, UNIT_NO = "AT-2026-000102", "222426001001GB00012F00010023"
 @pytest.fixture(scope="module")
 def served(template: str, tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("ckw")
-    port = free_port()
-    with cloned_database(template, folder) as url:
-        env = hub_env(
-            url,
-            folder / "data",
-            HUB_CKW_REAL_ESTATE_PASSWORD=PASSWORD,
-            HUB_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        )
-        hub = Hub.from_settings(Settings(database_url=url, data_dir=folder / "data", demo=True))
-        server = Server([HUB, "serve", "--no-worker"], env, folder / "hub.log", port=port)
-        server.start()
-        try:
-            yield server.base, hub
-        finally:
-            server.stop()
-            hub.engine.dispose()
+    with (
+        cloned_database(template, folder) as url,
+        served_hub(url, folder, HUB_CKW_REAL_ESTATE_PASSWORD=PASSWORD) as served,
+    ):
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -294,28 +281,11 @@ def test_a_search_that_failed_at_the_registry_is_shown_to_the_officer_never_as_n
 def test_two_courts_requests_of_the_same_number_are_told_apart_never_mixed(served):
     """RequestNo is unique per court: the registry gets "<court>/<RequestNo>" for both, and a bare number
     naming two courts' requests is refused instead of filing one court's answer on the other's request."""
+    from conftest import second_court_officer
     from registry_side import encode_values
 
-    from hub.auth.service import issue_token
-    from hub.clock import now
-    from hub.models import Court
-
     base, hub = served
-    with unit_of_work(hub.sessions) as session:
-        session.add(
-            Court(code="J2401", name="延吉市人民法院", supervisor_email="j2401.supervisor@example.org")
-        )
-        session.flush()
-        judge = User(
-            username="officer-j2401",
-            display_name="韩梅",
-            role="officer",
-            court_code="J2401",
-            created_at=now(),
-        )
-        session.add(judge)
-        session.flush()
-        theirs = {"Authorization": f"Bearer {issue_token(session, user=judge)}"}
+    theirs = second_court_officer(hub)
     ours = token_issuer(hub)("officer")
     ids = {}
     for court, headers in (("J2426", ours), ("J2401", theirs)):
