@@ -35,9 +35,12 @@ Feedback, one receipt per CXQQDH, by the registry's system (Handler 不动产登
 person), HandledAt its Head/CREATETIME (a day alone, as in query feedback: that day, not before the request):
     feedkzBdcQL   BDCFKLIST/BDCKZJG, KZXXLIST/KZXX per item (by BDCDYH): KZZT 1 done, a Control with
                   RegistrationNo CFYWH (else YWH) and the period CSKSRQ-CSJSRQ (not for RELEASE); KZZT 2
-                  not done, WNKZYY why. All done: CONTROLLED (RELEASE: RELEASED); some: PARTIAL (RELEASE:
-                  RELEASED naming those); none: UNABLE, with a Control naming CFYWH when given (the registry
-                  sends KZZT 2 after KZZT 1 when it withdraws its registration). Reason OTHER, WNKZYY's words.
+                  not done, WNKZYY why. The outcome by the rule of adapters/ckw/common.py: every item of the
+                  request done: CONTROLLED (RELEASE: RELEASED); some done, others not done or not in the
+                  feedback: PARTIAL (RELEASE: RELEASED naming those); none done: UNABLE, with a Control per
+                  item not done (its BDCDYH, RegistrationNo CFYWH else YWH when given): the registry sends
+                  KZZT 2 after KZZT 1 when it withdraws its registration, and the Control names which.
+                  Reason OTHER: WNKZYY's words, and the unit nos. the feedback did not answer.
     feedBdcQL     BDCFKLIST/BDCCXJG, RESULT 0000: the rights, mortgages and seals found (real_estate_rights);
                   none: NOT_FOUND. Another RESULT (2040: the registry's search failed, MESSAGE why) is an
                   interim receipt (ACKNOWLEDGED, Final false) saying why: a QUERY cannot be UNABLE, and so
@@ -46,18 +49,24 @@ Answers to feedback: RESULTLIST/KZJGLIST/JG (CXJGLIST for queries) per CXQQDH, R
 it failed; an error of the whole call in ErrorMSG (Message, WSLIST, ZJLIST) or errMsg (RESULTLIST).
 """
 
-import base64
-import binascii
-import copy
-import hashlib
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from pathlib import PurePosixPath
 from typing import ClassVar
 
 from lxml import etree
 
+from adapters.ckw.common import (
+    MAX_REASON,
+    NOT_XML_TEXT,
+    clip,
+    control_outcome,
+    decode_value,
+    digest,
+    named,
+    reasons,
+    unique,
+)
 from adapters.ckw.profile import (
     Cards,
     Fed,
@@ -70,7 +79,7 @@ from adapters.ckw.profile import (
     encode_base64,
     read_xml,
 )
-from adapters.ckw.real_estate_rights import ENCUMBRANCES, RIGHTS, Record, clip, found_assets, when
+from adapters.ckw.real_estate_rights import ENCUMBRANCES, RIGHTS, Record, found_assets, when
 from hub.clock import SHANGHAI
 from hub.standard.codes import Action, IdType, ReasonCode
 from hub.standard.codes import Outcome as Result
@@ -90,9 +99,8 @@ CKH = {
 # the roots of the list and document answers, for an error answer; any other operation's is RESULTLIST
 ERROR_ROOTS = {"kzBdcQL": "Message", "cxBdcQL": "Message", "kzwsInfo": "WSLIST", "zjInfo": "ZJLIST"}
 NO_REASON = "不动产登记中心未说明原因"
+CHARSETS = ("utf-8", "gb18030")  # of the values: UTF-8, as the client writes them; GB18030 read too
 
-_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
-_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CERTIFICATE = re.compile(r"[\u4e00-\u9fff]{1,2}[（(]\d{4}[）)][^，,；;]{0,30}?不动产(?:权|证明)第\d+号")
 _SEPARATOR = re.compile(r"[，,；;]")
 _REQUEST_NO = re.compile(r"[\x21-\x7e]{1,100}")
@@ -104,6 +112,7 @@ class RealEstateProfile:
     name: ClassVar[str] = "real-estate"
     namespace: ClassVar[str] = "http://ip.service.webService.ckw.tdh/"
     wsdl: ClassVar[str] = "ckw-real-estate.wsdl"
+    withdraws: ClassVar[bool] = True  # KZZT 2 after KZZT 1: the registry deleted the case it opened
     roles: ClassVar[dict[str, Role]] = {
         "kzBdcQL": Role.CONTROL_LIST,
         "cxBdcQL": Role.QUERY_LIST,
@@ -129,7 +138,7 @@ class RealEstateProfile:
             raise FormatError("USERNAME" if user is None else "PASSWORD", "required", where="USERMARKER")
         # the client encodes them once whatever its attr.encode says: that reading first, then as written
         readings = [(_decoded(user), _decoded(word)), (user, word)]
-        return _unique((u, w) for u, w in readings if u is not None and w is not None)
+        return unique((u, w) for u, w in readings if u is not None and w is not None)
 
     def request_nos(self, argument: str) -> list[str]:
         root = self._document(argument, "wsbhinfo", "CXQQDHINFO")
@@ -140,7 +149,7 @@ class RealEstateProfile:
         twice = _decoded(once) if once is not None else None
         # encoded when built and again with the other values; once by a client without attr.encode
         order = [twice, once, value] if self.encode_values else [once, value, twice]
-        return _unique(v for v in order if v is not None and _REQUEST_NO.fullmatch(v))
+        return unique(v for v in order if v is not None and _REQUEST_NO.fullmatch(v))
 
     # --- lists, documents, credentials
 
@@ -159,12 +168,12 @@ class RealEstateProfile:
     def documents_answer(self, request_no: str, files: list[File], *, at: datetime) -> str:
         root = etree.Element("WSLIST")
         for number, file in enumerate(files, 1):
-            path = PurePosixPath(file.filename)
+            stem, extension = named(file)
             info = etree.SubElement(root, "WSINFO")
             self._put(info, "CXQQDH", request_no)
             self._put(info, "XH", str(number))
-            self._put(info, "WJMC", path.stem or file.filename)
-            self._put(info, "WJLX", path.suffix[1:].lower() or _kind_of(file.data))
+            self._put(info, "WJMC", stem)
+            self._put(info, "WJLX", extension)
             self._put(info, "WSNR", encode_base64(file.data))
         return self._answer(root)
 
@@ -213,7 +222,13 @@ class RealEstateProfile:
             request_no = self._value(element, "CXQQDH", where)
             if request_no is None:
                 raise FormatError("CXQQDH", "required", where=where)
-            batch.append(Fed(request_no, _bound(drafter, element, where, created), _digest(element)))
+            batch.append(
+                Fed(
+                    request_no,
+                    _bound(drafter, element, where, created),
+                    digest([element], compact=self.encode_values),
+                )
+            )
         return batch
 
     def feedback_answer(self, role: Role, outcomes: list[Outcome], *, at: datetime) -> str:
@@ -310,25 +325,27 @@ class RealEstateProfile:
         if result not in (None, "0000"):
             return draft(Result.UNABLE, reason=f"不动产登记系统反馈结果代码 {result}")
         items = {item.asset_id: item for item in request.items}
-        done: dict[str, ControlEntry] = {}
-        withdrawn: dict[str, ControlEntry] = {}
-        refusals: list[tuple[str, str]] = []
         records = list(_records(element, "KZXXLIST", "KZXX", where))
         if not records:
             raise FormatError("KZXXLIST", "no KZXX: the result of each item is missing", where=where)
+        answered: dict[str, str] = {}  # BDCDYH -> KZZT
+        done: dict[str, ControlEntry] = {}
+        not_done: dict[str, ControlEntry] = {}  # the item, and the registration withdrawn when named
+        refusals: list[tuple[str, str]] = []
         for record, at in records:
             v = self._values(record, at)
             unit_no, state = v.get("BDCDYH", ""), v.get("KZZT")
+            if state not in ("1", "2"):
+                raise FormatError("KZZT", f"expected 1 (done) or 2 (not done), got {state!r}", where=at)
+            if answered.setdefault(unit_no, state) != state:
+                raise FormatError("KZZT", f"{unit_no!r} is answered both done (1) and not done (2)", where=at)
             item, registration = items.get(unit_no), v.get("CFYWH") or v.get("YWH")
             if state == "2":
                 refusals.append((unit_no, v.get("WNKZYY") or NO_REASON))
-                if item is not None and registration is not None:
-                    withdrawn.setdefault(
-                        unit_no, ControlEntry(item.asset_class, unit_no, _number(registration, at))
-                    )
+                if item is not None:
+                    number = _number(registration, at) if registration is not None else None
+                    not_done.setdefault(unit_no, ControlEntry(item.asset_class, unit_no, number))
                 continue
-            if state != "1":
-                raise FormatError("KZZT", f"expected 1 (done) or 2 (not done), got {state!r}", where=at)
             if item is None:
                 raise FormatError(
                     "BDCDYH", f"{unit_no!r} is not an item of request {request.request_no}", where=at
@@ -340,13 +357,13 @@ class RealEstateProfile:
             start, end = _period(v, at) if action is not Action.RELEASE else (None, None)
             entry = ControlEntry(item.asset_class, unit_no, _number(registration, at), start=start, end=end)
             done.setdefault(unit_no, entry)
-        reason = _reasons(refusals)
-        if not done:
-            return draft(Result.UNABLE, reason=reason, controls=tuple(withdrawn.values()))
-        if action is Action.RELEASE:
-            return draft(Result.RELEASED, reason=reason, controls=tuple(done.values()))
-        outcome = Result.PARTIAL if refusals else Result.CONTROLLED
-        return draft(outcome, reason=reason, controls=tuple(done.values()))
+        missing = [unit_no for unit_no in items if unit_no not in answered]
+        unanswered = f"本次反馈未包括不动产单元{'、'.join(missing)}的办理结果" if missing else None
+        outcome = control_outcome(action, done=len(done), whole=not refusals and not missing)
+        controls = done if done else not_done  # UNABLE: the items not done, for a withdrawal to name
+        return draft(
+            outcome, reason=reasons([_reasons(refusals), unanswered]), controls=tuple(controls.values())
+        )
 
     def _query_draft(
         self, element: etree._Element, where: str, created: str | None, request: AssistanceRequest,
@@ -394,7 +411,7 @@ class RealEstateProfile:
 
     def _text(self, raw: str, name: str, where: str) -> str:
         if not self.encode_values:
-            return _NOT_XML_TEXT.sub("", raw)
+            return NOT_XML_TEXT.sub("", raw)
         text = _decoded(raw)
         if text is None:
             why = "not base64 of UTF-8 text (a registry that sends its values plain needs encode_values = false)"
@@ -460,27 +477,10 @@ def _records(
 
 
 def _decoded(raw: str) -> str | None:
-    """base64 of UTF-8 text (GB18030 when not UTF-8), decoded and stripped; None when it is not one."""
-    compact = "".join(raw.split())
-    if not compact or len(compact) % 4 or not _BASE64.fullmatch(compact):
-        return None
-    try:
-        data = base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    for charset in ("utf-8", "gb18030"):
-        try:
-            return _NOT_XML_TEXT.sub("", data.decode(charset)).strip()
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def _digest(element: etree._Element) -> str:
-    """sha256 of the result's element in canonical XML, as received (its values still encoded)."""
-    alone = copy.deepcopy(element)
-    alone.tail = None
-    return hashlib.sha256(etree.tostring(alone, method="c14n")).hexdigest()
+    """base64 of UTF-8 text (GB18030 when not UTF-8), decoded, without control characters, stripped; None
+    when it is not one."""
+    text = decode_value(raw, CHARSETS)
+    return NOT_XML_TEXT.sub("", text).strip() if text is not None else None
 
 
 def _bound(drafter: Drafter, element: etree._Element, where: str, created: str | None):
@@ -526,10 +526,10 @@ def _number(registration: str, where: str) -> str:
 
 def _reasons(refusals: list[tuple[str, str]]) -> str | None:
     """WNKZYY's words; by unit no. when the items' differ."""
-    texts = _unique(why for _, why in refusals)
+    texts = unique(why for _, why in refusals)
     if len(texts) <= 1:
         return texts[0] if texts else None
-    return "；".join(f"{unit_no}：{why}" if unit_no else why for unit_no, why in _unique(refusals))
+    return "；".join(f"{unit_no}：{why}" if unit_no else why for unit_no, why in unique(refusals))
 
 
 def _drafting(request: AssistanceRequest, unit_code: str, receipt_no: str, handled: datetime):
@@ -546,7 +546,7 @@ def _drafting(request: AssistanceRequest, unit_code: str, receipt_no: str, handl
             outcome=outcome,
             final=final,
             reason_code=ReasonCode.OTHER if reason else None,
-            reason_text=clip(reason, 4000) if reason else None,
+            reason_text=clip(reason, MAX_REASON) if reason else None,
             assets=assets,
             controls=controls,
         )
@@ -563,15 +563,3 @@ def _time_text(at: datetime) -> str:
 
 def _day_text(day: date) -> str:
     return day.strftime("%Y/%m/%d")
-
-
-def _kind_of(data: bytes) -> str:
-    """A file's extension from its first bytes, for a file name without one."""
-    for magic, kind in ((b"%PDF", "pdf"), (b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpg")):
-        if data.startswith(magic):
-            return kind
-    return "bin"
-
-
-def _unique(values) -> list:
-    return list(dict.fromkeys(values))

@@ -4,28 +4,30 @@ The registry's client sends one record per right, seal and mortgage it finds, ea
 database: codes as numbers, dates yyyy/MM/dd, decimals 0.00 (adapters/ckw/real_estate.py reads them; here
 they are plain text). Each right (TDSYQ, JSYDSYQ, FDCQ, HYSYQ, GJZWSYQ, LQ, YGDJ) is an asset: AssetId its
 unit no. (BDCDYH), its codes in words in the Description, its persons (QLRXXLIST) as Owners with QLBL as the
-share; each mortgage (DYAQ) and seal (CFDJ) is an Encumbrance on the asset of its unit no.
+share (free text: "50%", "50", "0.5", "1/2"; anything else is no share); each mortgage (DYAQ) and seal (CFDJ)
+is an Encumbrance on the asset of its unit no.
 
 The code tables are the national 不动产登记数据库标准 dictionaries as commonly used; the client's code has
 none of them (its database has them), so they are unverified, except CFLX (查封类型), which is the client's
 own. An unknown code is shown as the code. BDBZZQSE (被担保主债权数额) is read in 万元, the unit of the
 登记簿 and of the court-side displays of these results (unverified for this client, which sends its
-database's figure as it is): the Encumbrance's Amount is in yuan, its Description names the figure as sent.
+database's figure as it is): the Encumbrance's Amount is in yuan, its Description names the figure as sent;
+a figure that is not an amount (0.00) is refused naming BDBZZQSE (adapters/ckw/common.py reads numbers).
 """
 
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
+from decimal import Decimal
 
+from adapters.ckw.common import clip, labelled, money, share
 from adapters.ckw.profile import FormatError
 from hub.clock import SHANGHAI
 from hub.standard.codes import AssetClass, AssetStatus, EncumbranceKind
 from hub.standard.write_receipt import AssetResult, EncumbranceEntry, OwnerShare
 
 MAN_YUAN = Decimal(10000)
-MAX_DESCRIPTION = 500
+MAX_AMOUNT = Decimal(10) ** 16  # the standard's amounts: 16 digits before the point
 WHEN = re.compile(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 FWYT = {"10": "住宅", "11": "成套住宅", "12": "非成套住宅", "13": "集体宿舍", "20": "工业、交通、仓储",
@@ -111,7 +113,7 @@ def found_assets(records: list[Record]) -> tuple[AssetResult, ...]:
     for record in records:
         if record.kind not in ENCUMBRANCES:
             continue
-        entry = _mortgage(record.values) if record.kind == "DYAQ" else _seal(record.values)
+        entry = _mortgage(record.values, record.where) if record.kind == "DYAQ" else _seal(record.values)
         unit_no = _identifier(record.values.get("BDCDYH"), "BDCDYH", record.where)
         if unit_no not in by_unit:
             by_unit[unit_no] = len(assets)
@@ -134,19 +136,15 @@ def when(text: str | None) -> tuple[datetime, bool] | None:
     return moment, match.group(4) is not None
 
 
-def clip(text: str, limit: int = MAX_DESCRIPTION) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _asset(record: Record, right: Right) -> AssetResult:
     v = record.values
     certificate = v.get("BDCQZH") or v.get("BDCDJZMH")
     unit_no = _identifier(v.get("BDCDYH") or certificate, "BDCDYH", record.where)
-    parts = [right.label, certificate, _labelled("坐落", v.get(right.location))]
+    parts = [right.label, certificate, labelled("坐落", v.get(right.location))]
     parts += [_shown(v, name, label, kind) for name, label, kind in right.fields]
     if right.term is not None:
         parts.append(_term(v, *right.term))
-    parts.append(_labelled("登记机构", v.get("DJJG")))
+    parts.append(labelled("登记机构", v.get("DJJG")))
     owners = [owner for person in record.persons if (owner := _owner(person, record.where))]
     return AssetResult(
         right.asset_class,
@@ -163,33 +161,15 @@ def _owner(person: dict[str, str], where: str) -> OwnerShare | None:
         return None
     if len(name) > 200:
         raise FormatError("QLRMC", f"a name of {len(name)} characters (at most 200)", where=where)
-    share = _share(person.get("QLBL"))
-    return OwnerShare(name, share or ("1/1" if person.get("GYFS") == SOLE else None))
+    return OwnerShare(name, share(person.get("QLBL")) or ("1/1" if person.get("GYFS") == SOLE else None))
 
 
-def _share(text: str | None) -> str | None:
-    """QLBL as a fraction: "50%", "1/2", "0.5" and "50" are all 1/2; None when it is no share (共同共有...)."""
-    if not text:
-        return None
-    try:
-        if text.endswith("%"):
-            share = Fraction(Decimal(text[:-1])) / 100
-        elif "/" in text:
-            share = Fraction(text)
-        else:
-            share = Fraction(Decimal(text))
-            share = share / 100 if 1 < share <= 100 else share
-    except (ValueError, ZeroDivisionError, InvalidOperation):
-        return None
-    return f"{share.numerator}/{share.denominator}" if 0 < share <= 1 else None
-
-
-def _mortgage(v: dict[str, str]) -> EncumbranceEntry:
-    amount = _money(v.get("BDBZZQSE"))
+def _mortgage(v: dict[str, str], where: str) -> EncumbranceEntry:
+    amount = _secured(v.get("BDBZZQSE"), where)
     start, end = _dates(v, "ZWLXQSSJ", "ZWLXJSSJ")
     parts = [
         DYFS.get(v.get("DYFS", "")) or _shown(v, "DYFS", "抵押方式", DYFS),
-        _labelled("抵押人", v.get("DYR")),
+        labelled("抵押人", v.get("DYR")),
         _shown(v, "DYBDCLX", "抵押不动产类型", DYBDCLX),
         f"被担保主债权数额{v['BDBZZQSE']}万元" if amount is not None else None,
         _term(v, "ZWLXQSSJ", "ZWLXJSSJ", "债务履行期限") if start is None else None,
@@ -199,7 +179,7 @@ def _mortgage(v: dict[str, str]) -> EncumbranceEntry:
         holder=clip(v["DYQR"], 200) if v.get("DYQR") else None,
         registration_no=_short(v.get("YWH")),
         reference=_short(v.get("BDCDJZMH")),
-        amount=(amount * MAN_YUAN).quantize(Decimal("0.01")) if amount is not None else None,
+        amount=amount,
         start=start,
         end=end,
         description=clip("，".join(p for p in parts if p)) or None,
@@ -256,16 +236,15 @@ def _dates(v: dict[str, str], start: str, end: str) -> tuple[date | None, date |
     return first[0].date(), last[0].date()
 
 
-def _money(text: str | None) -> Decimal | None:
-    try:
-        amount = Decimal(text or "")
-    except InvalidOperation:
+def _secured(text: str | None, where: str) -> Decimal | None:
+    """BDBZZQSE (万元) in yuan; None when it is empty or 0.00 (the client's figure for none)."""
+    amount = money(text, field="BDBZZQSE", where=where)
+    if not amount:
         return None
-    return amount if amount.is_finite() and amount > 0 else None
-
-
-def _labelled(label: str, value: str | None) -> str | None:
-    return f"{label}：{value}" if value else None
+    if amount * MAN_YUAN >= MAX_AMOUNT:
+        why = f"{text} 万元 is more than an amount the standard holds (16 digits in yuan)"
+        raise FormatError("BDBZZQSE", why, where=where)
+    return amount * MAN_YUAN
 
 
 def _identifier(value: str | None, name: str, where: str) -> str:

@@ -4,6 +4,7 @@ object's decoding stopping at its first empty value (so none may be empty).
 """
 
 import base64
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import zeep
 from conftest import edit, edited
 from lxml import etree
+from registry_side import encode_values
 
 from adapters.ckw.profile import Cards, File, FormatError, Original, Outcome, Pending, Role
 from adapters.ckw.real_estate import RealEstateProfile
@@ -69,6 +71,40 @@ def seal(number: str = SEAL_NO):
         ("2026-11-27T10:20:00+08:00", "2023-01-04T08:30:00+08:00"),
         ("222426001001GB00012F00010023", UNIT_NO),
         ('start="2026-11-27" end="2029-11-26"', 'start="2023-01-04" end="2026-01-03"'),
+    )
+
+
+SECOND_UNIT = "320402002001GB00573F47370002"
+
+
+def two_flats(action: str = "SEAL"):
+    """A seal (or a release, of the registrations XMID001 and XMID002) of two flats."""
+    if action == "SEAL":
+        second = (
+            f"<AssetId>{SECOND_UNIT}</AssetId><Description>三丰路5号1幢102室</Description>"
+            '<Period start="2023-01-04" end="2026-01-03"/>'
+        )
+        return request(
+            "request-seal.xml",
+            ("AT-2026-000102", SEAL_NO),
+            ("2026-11-27T10:20:00+08:00", "2023-01-04T08:30:00+08:00"),
+            ("222426001001GB00012F00010023", UNIT_NO),
+            ('start="2026-11-27" end="2029-11-26"', 'start="2023-01-04" end="2026-01-03"'),
+            ("</Items>", f"<Item><AssetClass>REAL_ESTATE</AssetClass>{second}</Item></Items>"),
+        )
+    second = (
+        f'<AssetId>{SECOND_UNIT}</AssetId><Original requestNo="AT-2026-000099" registrationNo="XMID002"/>'
+    )
+    return request(
+        "request-seal.xml",
+        ("AT-2026-000102", SEAL_NO),
+        ("<Action>SEAL</Action>", "<Action>RELEASE</Action>"),
+        ("222426001001GB00012F00010023", UNIT_NO),
+        (
+            '<Period start="2026-11-27" end="2029-11-26"/>',
+            '<Original requestNo="AT-2026-000099" registrationNo="XMID001"/>',
+        ),
+        ("</Items>", f"<Item><AssetClass>REAL_ESTATE</AssetClass>{second}</Item></Items>"),
     )
 
 
@@ -299,6 +335,93 @@ def test_control_feedback_for_an_item_not_asked_for_is_refused_naming_it():
         fed.draft(seal(), "real-estate", "CK-1234567890")
 
 
+def kzxx(unit_no: str, state: int, registration: str = "", why: str = "", *, ywh: str = "") -> str:
+    """One item's result as the client writes it (values plain: `controls` encodes them)."""
+    values = [("BDCQLLX", "3"), ("BDCDYH", unit_no), ("KZZT", str(state))]
+    if state == 1:
+        values += [("CSKSRQ", "2023/01/04"), ("CSJSRQ", "2026/01/03")]
+    values += [("WNKZYY", why), ("YWH", ywh or registration), ("CFYWH", registration)]
+    return "<KZXX>" + "".join(f"<{n}>{v}</{n}>" for n, v in values if v) + "</KZXX>"
+
+
+def controls(*results: str, created: str = "2023/01/04 10:20:30", number: str = SEAL_NO) -> str:
+    """A feedkzBdcQL argument answering `number` with the KZXX given."""
+    return encode_values(
+        f"<Message><Head><CREATETIME>{created}</CREATETIME></Head><Data><BDCFKLIST><BDCKZJG>"
+        f"<CXQQDH>{number}</CXQQDH><RESULT>0000</RESULT><KZXXLIST>{''.join(results)}</KZXXLIST>"
+        "</BDCKZJG></BDCFKLIST></Data></Message>"
+    )
+
+
+def drafted(argument: str, document, action: Action):
+    [fed] = PROFILE.feedback(Role.CONTROL_FEEDBACK, argument, at=AT)
+    return receipt_of(fed, document, action)[0]
+
+
+def test_a_seal_of_two_flats_answered_for_one_is_partial_naming_the_other():
+    receipt = drafted(controls(kzxx(UNIT_NO, 1, "XMID001")), two_flats(), Action.SEAL)
+    assert (receipt.outcome, receipt.reason_code) == (Result.PARTIAL, ReasonCode.OTHER)
+    assert SECOND_UNIT in receipt.reason_text and "未包括" in receipt.reason_text
+    assert [(c.asset_id, c.registration_no) for c in receipt.controls] == [(UNIT_NO, "XMID001")]
+    both = controls(kzxx(UNIT_NO, 1, "XMID001"), kzxx(SECOND_UNIT, 1, "XMID002"))
+    receipt = drafted(both, two_flats(), Action.SEAL)
+    assert (receipt.outcome, receipt.reason_text) == (Result.CONTROLLED, None)
+    assert [c.asset_id for c in receipt.controls] == [UNIT_NO, SECOND_UNIT]
+    refused = controls(kzxx(UNIT_NO, 1, "XMID001"), kzxx(SECOND_UNIT, 2, why="已被轮候查封"))
+    receipt = drafted(refused, two_flats(), Action.SEAL)
+    assert (receipt.outcome, receipt.reason_text) == (Result.PARTIAL, "已被轮候查封")
+    assert [c.asset_id for c in receipt.controls] == [UNIT_NO]  # the flat not sealed gets no control
+
+
+def test_a_release_of_two_flats_answered_for_one_is_released_naming_the_other():
+    receipt = drafted(controls(kzxx(UNIT_NO, 1)), two_flats("RELEASE"), Action.RELEASE)
+    assert (receipt.outcome, receipt.reason_code) == (Result.RELEASED, ReasonCode.OTHER)
+    assert SECOND_UNIT in receipt.reason_text
+    assert [(c.asset_id, c.registration_no) for c in receipt.controls] == [(UNIT_NO, "XMID001")]
+
+
+def test_a_flat_not_done_is_named_by_its_control_with_or_without_its_registration_no():
+    """A late KZZT 2 withdraws the registration of the flat it names, and no other: the receipt's
+    Control names the flat (and the registration when the registry gives it; else the hub finds it)."""
+    receipt = drafted(controls(kzxx(SECOND_UNIT, 2, why="撤销")), two_flats(), Action.SEAL)
+    assert receipt.outcome is Result.UNABLE and receipt.reason_text.startswith("撤销")
+    assert [(c.asset_class, c.asset_id, c.registration_no) for c in receipt.controls] == [
+        (AssetClass.REAL_ESTATE, SECOND_UNIT, None)
+    ]
+    receipt = drafted(controls(kzxx(SECOND_UNIT, 2, ywh="XMID002", why="撤销")), two_flats(), Action.SEAL)
+    assert [(c.asset_id, c.registration_no) for c in receipt.controls] == [(SECOND_UNIT, "XMID002")]
+    both = controls(kzxx(UNIT_NO, 2, "XMID001", "材料不全"), kzxx(SECOND_UNIT, 2, why="材料不全"))
+    receipt = drafted(both, two_flats(), Action.SEAL)
+    assert [(c.asset_id, c.registration_no) for c in receipt.controls] == [
+        (UNIT_NO, "XMID001"),
+        (SECOND_UNIT, None),
+    ]
+    assert receipt.reason_text == "材料不全"
+
+
+def test_an_item_answered_both_done_and_not_done_is_refused():
+    [fed] = PROFILE.feedback(
+        Role.CONTROL_FEEDBACK, controls(kzxx(UNIT_NO, 1, "XMID001"), kzxx(UNIT_NO, 2, why="退回")), at=AT
+    )
+    with pytest.raises(FormatError, match="both done") as refused:
+        fed.draft(seal(), "real-estate", "CK-1234567890")
+    assert refused.value.field == "KZZT"
+
+
+def test_the_same_results_sent_again_later_or_line_broken_have_the_same_digest():
+    [first] = PROFILE.feedback(Role.CONTROL_FEEDBACK, controls(kzxx(UNIT_NO, 1, "XMID001")), at=AT)
+    later = controls(kzxx(UNIT_NO, 1, "XMID001"), created="2023/01/05 08:00:00")
+    [again] = PROFILE.feedback(Role.CONTROL_FEEDBACK, later, at=AT)
+    document = base64.b64decode(controls(kzxx(UNIT_NO, 1, "XMID001"))).decode()
+    # a client whose base64 breaks its lines (MIME, every 76 characters: here every 4), and indents
+    broken = document.replace("==<", "==\n<").replace("<KZXX>", "\n  <KZXX>")
+    broken = broken.replace(b64(UNIT_NO), "\r\n".join(b64(UNIT_NO)[i : i + 4] for i in range(0, 40, 4)))
+    [mime] = PROFILE.feedback(Role.CONTROL_FEEDBACK, base64.b64encode(broken.encode()).decode(), at=AT)
+    assert first.digest == again.digest == mime.digest
+    [other] = PROFILE.feedback(Role.CONTROL_FEEDBACK, controls(kzxx(UNIT_NO, 1, "XMID002")), at=AT)
+    assert other.digest != first.digest
+
+
 # --- query feedback
 
 
@@ -380,6 +503,52 @@ def test_nothing_found_is_not_found_and_a_failed_search_is_not():
         ReasonCode.OTHER,
     )
     assert receipt.reason_text == "不动产登记系统查询出错（结果代码 2040）：zjzl不能为空!"
+
+
+def owners_mortgage(qlbl: str = "1/2", amount: str = "500000.00") -> str:
+    return sent(
+        "07_feedBdcQL.feedbackinfo.xml",
+        ("<GYFS>MQ==</GYFS>", f"<GYFS>{b64('2')}</GYFS>"),
+        (
+            "<ZJH>MzIwNDAyMTk5MjAyMDIxMjM0</ZJH>",
+            f"<ZJH>MzIwNDAyMTk5MjAyMDIxMjM0</ZJH><QLBL>{b64(qlbl)}</QLBL>",
+        ),
+        ("<BDBZZQSE>NTAwMDAwLjAw</BDBZZQSE>", f"<BDBZZQSE>{b64(amount)}</BDBZZQSE>"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("qlbl", "share"),
+    [("50%", "1/2"), ("50", "1/2"), ("0.5", "1/2"), ("1/3", "1/3"), ("33.5％", "67/200"), ("共同共有", None),
+     ("1e10000000%", None), ("Infinity%", None), ("inf", None), ("NaN", None), ("1/0", None), ("150%", None),
+     ("9" * 5000 + "/1", None), ("-50%", None)],
+)  # fmt: skip
+def test_a_share_is_read_in_the_forms_registries_write_and_never_expanded(qlbl, share):
+    [fed] = PROFILE.feedback(Role.QUERY_FEEDBACK, owners_mortgage(qlbl), at=AT)
+    started = time.process_time()
+    receipt, _ = receipt_of(fed, query(), Action.QUERY)
+    assert time.process_time() - started < 1  # 1e10000000% expanded as a Decimal took 10 s
+    assert receipt.assets[0].owners[1].share == share
+
+
+@pytest.mark.parametrize(
+    "amount", ["1e30", "1E+30", "Infinity", "NaN", "-5.00", "5.001", "1,000.00", "１００"]
+)
+def test_a_secured_amount_that_is_not_an_amount_fails_naming_the_field(amount):
+    [fed] = PROFILE.feedback(Role.QUERY_FEEDBACK, owners_mortgage(amount=amount), at=AT)
+    with pytest.raises(FormatError) as refused:
+        fed.draft(query(), "real-estate", "CK-1234567890")
+    assert refused.value.field == "BDBZZQSE" and "DYAQLIST" in str(refused.value)
+
+
+def test_a_secured_amount_of_none_or_past_what_the_standard_holds():
+    for amount in ("0.00", ""):
+        [fed] = PROFILE.feedback(Role.QUERY_FEEDBACK, owners_mortgage(amount=amount or " "), at=AT)
+        mortgage = receipt_of(fed, query(), Action.QUERY)[0].assets[0].encumbrances[0]
+        assert mortgage.amount is None and "被担保主债权数额" not in (mortgage.description or "")
+    [fed] = PROFILE.feedback(Role.QUERY_FEEDBACK, owners_mortgage(amount="1000000000000.00"), at=AT)
+    with pytest.raises(FormatError, match=r"^BDBZZQSE: .*16 digits"):
+        fed.draft(query(), "real-estate", "CK-1234567890")
 
 
 # --- hostile documents
