@@ -7,6 +7,9 @@ Encoding, both ways: every attribute value is base64 of its GBK bytes (unless `e
 for clients that send plain values), file contents (WSNR, GZZ, GWZ) are base64 once more inside that,
 and the whole document is base64 of its GBK bytes. Base64 is read leniently (line breaks and spaces
 anywhere, as CITIC's MIME base64 puts them) and text as GB18030; answers are written on one line.
+An answer declares encoding="UTF-8", as the real court's does, when its values are encoded: it is ASCII
+then. With plain values it declares GBK: the bytes stay GBK, since the clients decode the base64 as GBK
+text (and then parse that string, the declaration unread), and a client parsing the bytes reads them right.
 
 Listed (getXzcxList, getXzkzList), from each pending request:
     cxqq / kzqq   BDHM and WSBH: the RequestNo (cxwsInfo asks by WSBH, kzwsInfo and zjInfo by BDHM)
@@ -23,34 +26,22 @@ Unknown to the hub and written empty: GJ, FZJG, CKKSSJ, CKJSSJ, LXFS, the accoun
 (GLZHHM, CCLB, KHWD...) and for DEDUCT the court's execution account (ZXKZH*).
 
 Feedback, routed by the document's root, whatever the operation (CITIC's rollback of a control request
-posts its kzxxList to shfeedXzcxInfo); one receipt per BDHM, by the bank's front-end system (Handler
-"银行前置系统": the feedback names no person), handled at FKSJ, else when the hub received it (`at`):
-    zhxxList      a QUERY: FOUND with one DEPOSIT asset per account (AssetId KHZH, Value YE in CNY, Status
-                  FROZEN when it has djxx or its state says 冻结; Description: branch, kind, state,
-                  available balance, currency, dates, financial assets, sub-accounts); the subject as its
-                  owner; each prior freeze (djxx) and right (qlxx) as an Encumbrance. KHZH 查无开户信息
-                  alone: NOT_FOUND. KHZH 业务审核未通过 (CITIC's rollback, why in BEIZ): OBJECTED, since
-                  a query cannot be UNABLE; reason DOCUMENTS_INCOMPLETE when it names 文书 or 证件.
-    kzxxList      a control: each item answered once by CCXH; KZZT 1 done: a Control (the item's class
-                  and AssetId, period CSKSRQ-CSJSRQ, amount SKJE, RegistrationNo BDHM-CCXH: a bank gives
-                  no number of its own; RENEW and RELEASE name the original's); KZZT 2: unable, WNKZYY
-                  why. None done: UNABLE; RELEASE: RELEASED naming the items released; some unable:
-                  PARTIAL; else CONTROLLED. The reason is OTHER with the banks' words.
-hzxx (the bank's signed receipt, a PDF) are not taken: a receipt lists attachments only when the
-files come with it. Answers: result/cxjglist/jg per BDHM (bdhm, result success|fail, msg); an error of
-the whole call in errorMsg and errMsg, of a list or documents in errorMsg and ErrorMSG.
+posts its kzxxList to shfeedXzcxInfo): zhxxList a query's accounts, kzxxList a control's items, each BDHM's
+records become its receipt as adapters/ckw/bank_results.py says. Its digest leaves out FKSJ, the time the
+bank sent it: the same results sent again later are the same feedback. Answers: result/cxjglist/jg per BDHM
+(bdhm, result success|fail, msg); an error of the whole call in errorMsg and errMsg, of a list or documents
+in errorMsg and ErrorMSG.
 """
 
 import hashlib
 import re
-from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from pathlib import PurePosixPath
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from lxml import etree
 
+from adapters.ckw.bank_results import CHILDREN, Record, draft
+from adapters.ckw.common import NOT_XML_TEXT, decode_value, digest, named, unique
 from adapters.ckw.profile import (
     Cards,
     DraftOf,
@@ -64,20 +55,13 @@ from adapters.ckw.profile import (
     encode_base64,
     read_xml,
 )
-from hub.clock import SHANGHAI, now
-from hub.standard.codes import Action, AssetClass, AssetStatus, EncumbranceKind, IdType, ReasonCode
-from hub.standard.codes import Outcome as Result
+from hub.standard.codes import Action, AssetClass, IdType
 from hub.standard.documents import AssistanceRequest, RequestItem
-from hub.standard.write_receipt import (
-    AssetResult,
-    ControlEntry,
-    EncumbranceEntry,
-    OwnerShare,
-    ReceiptDraft,
-)
+from hub.standard.write_receipt import ReceiptDraft
 
-HANDLER = "银行前置系统"
-PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n'
+PROLOG = '<?xml version="1.0" encoding="{}"?>\n'
+CHARSETS = ("gb18030",)  # of the values: GBK, read as its superset
+SENT_AT = ("FKSJ",)  # when the bank sent its feedback (反馈时间): not what it reports
 ZJLX = {IdType.RESIDENT_ID: "01", IdType.USCC: "02", IdType.PASSPORT: "03", IdType.OTHER: "99"}
 KZCS = {Action.FREEZE: "01", Action.RENEW: "02", Action.RELEASE: "04", Action.DEDUCT: "06"}
 CKH = {
@@ -88,9 +72,6 @@ CKH = {
     Action.DEDUCT: "协助扣划存款通知书",
 }
 WSLB = {"RULING": "裁定书", "NOTICE": "通知书", "OTHER": "其他"}
-NOT_FOUND = "查无"  # KHZH 查无开户信息: the bank holds no account of the subject
-ROLLBACK = "业务审核未通过"  # KHZH of CITIC's rollback of a request it will not process
-CNY = frozenset({"", "CNY", "156", "RMB", "人民币"})
 # the list and document answers' roots, for an error answer
 ERROR_ROOTS = {
     "getXzcxList": "cxqqList",
@@ -101,11 +82,8 @@ ERROR_ROOTS = {
     "zjInfo": "zjinfoList",
 }
 
-_T = TypeVar("_T")
 _BASE64_TEXT = re.compile(r"[A-Za-z0-9+/=\s]*")
-_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _REQUEST_NO = re.compile(r"[A-Za-z0-9\-]{6,40}")
-_DATE_NOISE = re.compile(r"[-/:. 年月日时分秒]")
 _DECLARATION = re.compile(rb"<\?xml[^>]*?\?>")
 _ENCODING = re.compile(rb"\sencoding\s*=")
 _UTF8_DECLARATION = re.compile(rb"""^(\s*<\?xml[^>]*?\sencoding\s*=\s*["'])(?:UTF-?8)(["'])""", re.I)
@@ -115,6 +93,7 @@ class BankProfile:
     name: ClassVar[str] = "bank"
     namespace: ClassVar[str] = "http://syyh.service.webService.ckw.tdh/"
     wsdl: ClassVar[str] = "ckw-bank.wsdl"
+    withdraws: ClassVar[bool] = False  # the banks' clients have no withdrawal: a second answer is refused
     roles: ClassVar[dict[str, Role]] = {
         "getXzcxList": Role.QUERY_LIST,
         "getXzkzList": Role.CONTROL_LIST,
@@ -144,7 +123,7 @@ class BankProfile:
         plain = (raw[0].strip(), raw[1].strip())
         decoded = (self._decoded(raw[0]), self._decoded(raw[1]))
         pairs = [decoded, plain] if self.encode_values else [plain, decoded]
-        return _unique(
+        return unique(
             (user, password) for user, password in pairs if user is not None and password is not None
         )
 
@@ -154,7 +133,7 @@ class BankProfile:
         readings = self._readings(condition, name, f"{condition.getparent().tag}/condition")
         # a value encoded twice (as the registries' client does) is read too
         twice = [again for value in readings if (again := self._decoded(value)) is not None]
-        found = _unique(value for value in readings + twice if _REQUEST_NO.fullmatch(value))
+        found = unique(value for value in readings + twice if _REQUEST_NO.fullmatch(value))
         if not found:
             shown = readings[0] if readings else ""
             raise FormatError(name, f"expected a request no. (letters, digits and -), got {shown!r}")
@@ -182,14 +161,14 @@ class BankProfile:
             return self.error_answer("wsInfo", f"请求 {request_no} 没有可提供的法律文书", at=at)
         root = etree.Element("wsinfoList")
         for number, file in enumerate(files, 1):
-            path = PurePosixPath(file.filename)
+            stem, extension = named(file)
             self._set(
                 etree.SubElement(root, "wsinfo"),
                 WSBH=request_no,
                 BDHM=request_no,
                 XH=str(number),
-                WJMC=path.stem or file.filename,
-                WJLX=path.suffix[1:].lower(),
+                WJMC=stem,
+                WJLX=extension,
                 WSLB=WSLB.get(file.type, WSLB["OTHER"]),
                 MD5=hashlib.md5(file.data).hexdigest(),
                 WSNR=encode_base64(file.data),
@@ -220,12 +199,11 @@ class BankProfile:
 
     # --- feedback
 
-    def feedback(self, role: Role, argument: str, *, at: datetime | None = None) -> list[Fed]:
+    def feedback(self, role: Role, argument: str, *, at: datetime) -> list[Fed]:
         """Each BDHM's feedback in the batch, in the order of first appearance. Routed by the document's
         root (zhxxList: query results, kzxxList: control results), whatever the operation. `at` is when
         the hub received it: the HandledAt of a receipt whose feedback gives no time (kzxx never does)."""
         root = self._document(argument, "arg1")
-        received = at or now()
         if root.tag == "zhxxList":
             records = [(el, f"zhxxList/zhxx[{n}]") for n, el in enumerate(root.iterchildren("zhxx"), 1)]
         elif root.tag == "kzxxList":
@@ -248,8 +226,10 @@ class BankProfile:
         return [
             Fed(
                 request_no=bdhm,
-                draft=self._drafter(root.tag, bdhm, group, received),
-                digest=self._digest(group),
+                draft=self._drafter(bdhm, group, at),
+                digest=digest(
+                    (element for element, _ in group), leave_out=SENT_AT, compact=self.encode_values
+                ),
             )
             for bdhm, group in groups.items()
         ]
@@ -307,14 +287,9 @@ class BankProfile:
         return condition
 
     def _decoded(self, raw: str) -> str | None:
-        """A value base64(GBK) decoded, or None when it is not one."""
-        if not raw.strip() or not _BASE64_TEXT.fullmatch(raw):
-            return None
-        try:
-            text = decode_base64(raw, field="").decode("gb18030")
-        except (FormatError, UnicodeDecodeError):
-            return None
-        return None if _NOT_XML_TEXT.search(text) else text.strip()
+        """A value base64(GBK) decoded, or None when it is not one (or holds control characters)."""
+        text = decode_value(raw, CHARSETS)
+        return None if text is None or NOT_XML_TEXT.search(text) else text
 
     def _readings(self, element: etree._Element, name: str, where: str) -> list[str]:
         """What an attribute may mean, the likeliest first (usermarker, request no.: compared, never stored)."""
@@ -324,7 +299,7 @@ class BankProfile:
         decoded = self._decoded(raw)
         plain = raw.strip()
         order = [decoded, plain] if self.encode_values else [plain, decoded]
-        return _unique(value for value in order if value is not None)
+        return unique(value for value in order if value is not None)
 
     def _text(self, element: etree._Element, name: str, where: str) -> str:
         """An attribute's value ("" when absent or empty); FormatError when it cannot be read."""
@@ -341,7 +316,7 @@ class BankProfile:
                     "not base64 of GBK text (a unit that sends plain values needs encode_values = false)",
                     where=where,
                 )
-        if _NOT_XML_TEXT.search(text):
+        if NOT_XML_TEXT.search(text):
             raise FormatError(name, "holds control characters", where=where)
         return text
 
@@ -355,22 +330,13 @@ class BankProfile:
         return encode_base64(_gbk(value))
 
     def _answer(self, root: etree._Element) -> str:
-        return encode_base64(_gbk(PROLOG + etree.tostring(root, encoding="unicode")))
-
-    def _digest(self, group: list[tuple[etree._Element, str]]) -> str:
-        """sha256 of the BDHM's elements in canonical XML, without the indentation between them and, when
-        values are base64, without their line breaks: the same feedback sent again has the same digest."""
-        digest = hashlib.sha256()
-        for element, _ in group:
-            copy = etree.fromstring(etree.tostring(element, with_tail=False))
-            for each in copy.iter():
-                each.text = each.text if each.text and each.text.strip() else None
-                each.tail = each.tail if each.tail and each.tail.strip() else None
-                if self.encode_values:
-                    for name, value in each.attrib.items():
-                        each.set(name, "".join(value.split()))
-            digest.update(etree.tostring(copy, method="c14n") + b"\n")
-        return digest.hexdigest()
+        body = etree.tostring(root, encoding="unicode")
+        if self.encode_values:  # ASCII: declared as the real court declares it
+            return encode_base64(_gbk(PROLOG.format("UTF-8") + body))
+        try:
+            return encode_base64((PROLOG.format("GBK") + body).encode("gbk"))
+        except UnicodeEncodeError:  # a character past GBK: GB18030 keeps it for the clients that read it
+            return encode_base64((PROLOG.format("GB18030") + body).encode("gb18030"))
 
     # --- the hub's requests, listed
 
@@ -458,191 +424,32 @@ class BankProfile:
 
     # --- feedback, to receipts
 
-    def _drafter(
-        self, kind: str, bdhm: str, group: list[tuple[etree._Element, str]], received: datetime
-    ) -> DraftOf:
-        def draft(request: AssistanceRequest, unit_code: str, receipt_no: str) -> ReceiptDraft:
+    def _drafter(self, bdhm: str, group: list[tuple[etree._Element, str]], received: datetime) -> DraftOf:
+        """The receipt of one BDHM's records, decoded when drafted: a record that cannot be read fails its
+        BDHM's feedback alone."""
+
+        def drafted(request: AssistanceRequest, unit_code: str, receipt_no: str) -> ReceiptDraft:
             if request.request_no != bdhm:
                 raise FormatError("BDHM", f"the feedback is for {bdhm}, not request {request.request_no}")
-            head = {
-                "request_no": request.request_no,
-                "unit_code": unit_code,
-                "receipt_no": receipt_no,
-                "handled_at": received,
-                "handler_name": HANDLER,
-            }
-            if kind == "zhxxList":
-                return self._query_draft(group, request, head)
-            return self._control_draft(group, request, head)
+            records = [self._record(element, where) for element, where in group]
+            return draft(records, request, unit_code=unit_code, receipt_no=receipt_no, received=received)
 
-        return draft
+        return drafted
+
+    def _record(self, element: etree._Element, where: str) -> Record:
+        if element.tag == "hzxx":  # a receipt file, not taken: its PDF is not decoded
+            return Record("hzxx", {}, where)
+        children = {
+            path: [
+                self._record(child, f"{where}/{path}[{n}]")
+                for n, child in enumerate(element.iterfind(path), 1)
+            ]
+            for path in CHILDREN
+        }
+        return Record(element.tag, self._values(element, where), where, children)
 
     def _values(self, element: etree._Element, where: str) -> dict[str, str]:
         return {name: self._text(element, name, where) for name in element.attrib}
-
-    def _records(self, element: etree._Element, where: str, path: str) -> list[dict[str, str]]:
-        """The values of each child record at `path` (djxxList/djxx...)."""
-        return [
-            self._values(child, f"{where}/{path}[{number}]")
-            for number, child in enumerate(element.iterfind(path), 1)
-        ]
-
-    def _query_draft(
-        self, group: list[tuple[etree._Element, str]], request: AssistanceRequest, head: dict
-    ) -> ReceiptDraft:
-        if request.action is not Action.QUERY:
-            raise FormatError(
-                "zhxxList",
-                f"{request.request_no} is a {request.action} request: its results go in a kzxxList",
-            )
-        accounts = [(element, self._values(element, where), where) for element, where in group]
-        times = (_instant(values.get("FKSJ", "")) for _, values, _ in accounts)
-        head["handled_at"] = next((t for t in times if t is not None), head["handled_at"])
-        rollback = [values for _, values, _ in accounts if ROLLBACK in values.get("KHZH", "")]
-        if rollback:
-            why = "；".join(_unique(values.get("BEIZ") or values["KHZH"] for values in rollback))
-            return ReceiptDraft(
-                **head,
-                outcome=Result.OBJECTED,
-                reason_code=_reason_code(f"{ROLLBACK}：{why}"),
-                reason_text=_clip(f"银行业务审核未通过：{why}", 4000),
-            )
-        assets = []
-        for element, values, where in accounts:
-            if not values.get("KHZH"):
-                raise FormatError("KHZH", "required: the account no., or 查无开户信息", where=where)
-            if NOT_FOUND not in values["KHZH"]:
-                assets.append(self._account(element, values, where, request))
-        if not assets:
-            return ReceiptDraft(**head, outcome=Result.NOT_FOUND)
-        return ReceiptDraft(**head, outcome=Result.FOUND, assets=tuple(assets))
-
-    def _account(
-        self, element: etree._Element, values: dict[str, str], where: str, request: AssistanceRequest
-    ) -> AssetResult:
-        currency = values.get("BZ", "")
-        balance = _money(values.get("YE", "")) if currency.upper() in CNY else None
-        freezes = self._records(element, where, "djxxList/djxx")
-        rights = self._records(element, where, "qlxxList/qlxx")
-        products = [_product(values) for values in self._records(element, where, "jrxxList/jrxx")]
-        linked = [
-            v.get("ZKHZH") or v.get("GLZHHM", "") for v in self._records(element, where, "glxxList/glxx")
-        ]
-        state = values.get("ZHZT", "")
-        if freezes or "冻结" in state:
-            status = AssetStatus.FROZEN
-        elif not state or "正常" in state:
-            status = AssetStatus.NORMAL
-        else:
-            status = AssetStatus.OTHER
-        branch = values.get("KHWD", "") + (f"（{values['KHWDDM']}）" if values.get("KHWDDM") else "")
-        parts = [
-            _labelled("开户网点", branch),
-            _labelled("账户类别", values.get("CCLB")),
-            _labelled("账户状态", state),
-            "" if balance is not None else _labelled("余额", values.get("YE")),
-            _labelled("可用余额", values.get("KYYE")),
-            _labelled("币种", currency),
-            _labelled("开户日期", _day_text(values.get("KHRQ"))),
-            _labelled("销户日期", _day_text(values.get("XHRQ"))),
-            _labelled("关联资金账户", values.get("GLZJZH")),
-            _labelled("金融资产", "、".join(filter(None, products))),
-            _labelled("关联子账户", "、".join(filter(None, linked))),
-            _labelled("备注", values.get("BEIZ")),
-        ]
-        return AssetResult(
-            asset_class=AssetClass.DEPOSIT,
-            asset_id=_clip(values["KHZH"], 100),
-            description=_clip("，".join(filter(None, parts)), 500) or None,
-            value=balance,
-            status=status,
-            owners=(OwnerShare(request.subject.name),),
-            encumbrances=tuple([*map(_freeze, freezes), *map(_right, rights)]),
-        )
-
-    def _control_draft(
-        self, group: list[tuple[etree._Element, str]], request: AssistanceRequest, head: dict
-    ) -> ReceiptDraft:
-        action, items = request.action, request.items
-        if action not in KZCS:
-            raise FormatError(
-                "kzxxList", f"{request.request_no} is a {action} request: its results go in a zhxxList"
-            )
-        answered: dict[int, tuple[dict[str, str], str]] = {}
-        for element, where in group:
-            if element.tag != "kzxx":
-                continue  # a receipt file (hzxx): not taken
-            values = self._values(element, where)
-            number = values.get("CCXH", "")
-            if not number.isdigit() or not 1 <= int(number) <= len(items):
-                raise FormatError(
-                    "CCXH", f"expected an item's number from 1 to {len(items)}, got {number!r}", where=where
-                )
-            if int(number) in answered:
-                raise FormatError("CCXH", f"item {number} is answered twice", where=where)
-            answered[int(number)] = (values, where)
-        if not answered:
-            raise FormatError(
-                "kzxx", f"the feedback for {request.request_no} holds receipt files but no result"
-            )
-        if missing := [str(n) for n in range(1, len(items) + 1) if n not in answered]:
-            raise FormatError("CCXH", f"no kzxx answers item(s) {', '.join(missing)} of {request.request_no}")
-        done, unable = [], []
-        for number, (values, where) in sorted(answered.items()):
-            item, state = items[number - 1], values.get("KZZT", "")
-            if state == "1":
-                done.append(_control(values, where, item, action, own=f"{request.request_no}-{number}"))
-            elif state == "2":
-                why = values.get("WNKZYY") or values.get("BEIZ") or "银行未说明原因"
-                unable.append(why if len(items) == 1 else f"第{number}项（{item.asset_id}）：{why}")
-            else:
-                raise FormatError(
-                    "KZZT", f"expected 1 (controlled) or 2 (not controlled), got {state!r}", where=where
-                )
-        if not done:
-            outcome = Result.UNABLE
-        elif action is Action.RELEASE:
-            outcome = Result.RELEASED
-        else:
-            outcome = Result.PARTIAL if unable else Result.CONTROLLED
-        reason = "；".join(unable)
-        return ReceiptDraft(
-            **head,
-            outcome=outcome,
-            reason_code=_reason_code(reason) if reason else None,
-            reason_text=_clip(reason, 4000) or None,
-            controls=tuple(done),
-        )
-
-
-def _control(
-    values: dict[str, str], where: str, item: RequestItem, action: Action, *, own: str
-) -> ControlEntry:
-    """One done item: the request's item, with what the bank did to it. A renewal and a release keep the
-    original's registration no.; a freeze and a deduction are numbered `own` (the bank gives none)."""
-    registration = own
-    if action in (Action.RENEW, Action.RELEASE) and item.original is not None:
-        registration = item.original.registration_no or item.original.request_no
-    start = end = None
-    if action in (Action.FREEZE, Action.RENEW) and values.get("CSKSRQ") and values.get("CSJSRQ"):
-        start, end = _date(values["CSKSRQ"], "CSKSRQ", where), _date(values["CSJSRQ"], "CSJSRQ", where)
-        if end < start:
-            raise FormatError("CSJSRQ", f"the period ends ({end}) before it starts ({start})", where=where)
-    amount = None
-    if action is not Action.RELEASE and values.get("SKJE"):
-        amount = _money(values["SKJE"])
-        if amount is None:
-            raise FormatError(
-                "SKJE", f"expected an amount such as 2345.67, got {values['SKJE']!r}", where=where
-            )
-    return ControlEntry(
-        asset_class=item.asset_class,
-        asset_id=item.asset_id,
-        registration_no=registration,
-        start=start,
-        end=end,
-        amount=amount,
-    )
 
 
 def _credential_no(task: Pending) -> str:
@@ -651,97 +458,8 @@ def _credential_no(task: Pending) -> str:
     return (cards.credential_no if cards else None) or task.request.officer_credential_no or ""
 
 
-def _freeze(values: dict[str, str]) -> EncumbranceEntry:
-    until = _day_text(values.get("DJJZRQ"))
-    details = [f"截止日期 {until}" if until else "", values.get("BEIZ", "")]
-    return EncumbranceEntry(
-        kind=EncumbranceKind.FREEZE,
-        holder=_clip(values.get("DJJG", ""), 200) or None,
-        reference=_clip(values.get("DJWH", ""), 100) or None,
-        amount=_money(values.get("DJJE", "")),
-        description=_clip("，".join(["冻结", *filter(None, details)]), 500),
-    )
-
-
-def _right(values: dict[str, str]) -> EncumbranceEntry:
-    details = [values.get("QLLX") or "共有权/优先权", values.get("BEIZ", "")]
-    return EncumbranceEntry(
-        kind=EncumbranceKind.OTHER,
-        holder=_clip(values.get("QLR", ""), 200) or None,
-        amount=_money(values.get("QLJE", "")),
-        description=_clip("，".join(filter(None, details)), 500),
-    )
-
-
-def _product(values: dict[str, str]) -> str:
-    name = values.get("ZCMC") or values.get("JRCPBH") or values.get("LCZH", "")
-    amount = values.get("ZCZJE") or values.get("SE", "")
-    return f"{name}（{amount}）" if name and amount else name
-
-
-def _reason_code(text: str) -> ReasonCode:
-    """A bank refusing a request it will not process names the documents or credentials missing."""
-    if ROLLBACK in text and ("文书" in text or "证件" in text):
-        return ReasonCode.DOCUMENTS_INCOMPLETE
-    return ReasonCode.OTHER
-
-
-def _money(text: str) -> Decimal | None:
-    """An amount as the standard holds it (0 or more, two decimals at most), or None."""
-    try:
-        value = Decimal(text.replace(",", "").strip())
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")) or value >= 10**16:
-        return None
-    return value.quantize(Decimal("0.01"))
-
-
-def _digits(text: str) -> str:
-    return _DATE_NOISE.sub("", text.strip())
-
-
-def _date(text: str, name: str, where: str) -> date:
-    digits = _digits(text)
-    try:
-        if len(digits) in (8, 12, 14) and digits.isdigit():
-            return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
-    except ValueError:
-        pass
-    raise FormatError(name, f"expected a date such as 2026/11/27 or 20261127, got {text!r}", where=where)
-
-
-def _instant(text: str) -> datetime | None:
-    digits = _digits(text).ljust(14, "0")
-    if len(digits) != 14 or not digits.isdigit():
-        return None
-    try:
-        parts = [int(digits[i:j]) for i, j in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14))]
-        return datetime(*parts, tzinfo=SHANGHAI)
-    except ValueError:
-        return None
-
-
-def _day_text(text: str | None) -> str:
-    if not text:
-        return ""
-    try:
-        return _date(text, "", "").isoformat()
-    except FormatError:
-        return text
-
-
 def _slashed(day: date) -> str:
     return day.strftime("%Y/%m/%d")
-
-
-def _labelled(label: str, value: str | None) -> str:
-    return f"{label}：{value}" if value else ""
-
-
-def _clip(text: str, limit: int) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _gbk(text: str) -> bytes:
@@ -757,7 +475,3 @@ def _is_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def _unique(values: Iterable[_T]) -> list[_T]:
-    return list(dict.fromkeys(values))

@@ -5,6 +5,7 @@ JiBX bindings: strip what is not base64, decode, GBK), on the verbatim and const
 import base64
 import hashlib
 import re
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -142,6 +143,7 @@ CARDS = Cards(
     work_card=(b"\xff\xd8\xff\xe0work", "jpg"),
     credential_card=(b"\x89PNG\r\n\x1a\ncredential", "png"),
 )
+NUMBERS = Cards(officer_name="张三", work_card_no="GZ0001", credential_no="GW0001")  # as lists get them
 
 
 # --- the usermarker and the request no. asked for
@@ -188,7 +190,7 @@ def test_the_test_decoder_reads_the_real_courts_answer():
 
 
 def test_a_listed_freeze_reads_as_the_citic_client_reads_it():
-    pending = Pending(task_id=7, request=freeze(), cards=CARDS)
+    pending = Pending(task_id=7, request=freeze(), cards=NUMBERS)  # no card image: lists need none
     answer = PROFILE.list_answer(Role.CONTROL_LIST, [pending], at=AT)
     assert re.fullmatch(r"[A-Za-z0-9+/=]+", answer), "one line of base64"
     assert citic_text(answer).isascii(), "every value encoded: the document is ASCII"
@@ -256,7 +258,7 @@ def test_a_listed_deduction_and_renewal_read_as_the_citic_client_reads_them():
 
 
 def test_a_listed_query_carries_its_wsbh_and_both_credential_attributes():
-    root = citic_read(PROFILE.list_answer(Role.QUERY_LIST, [Pending(3, query(), cards=CARDS)], at=AT))
+    root = citic_read(PROFILE.list_answer(Role.QUERY_LIST, [Pending(3, query(), cards=NUMBERS)], at=AT))
     [cxqq] = root
     values = citic_values(cxqq)
     assert values["BDHM"] == values["WSBH"] == QUERY_NO
@@ -269,6 +271,12 @@ def test_plain_values_for_the_clients_that_send_and_read_them():
     answer = BankProfile(encode_values=False).list_answer(Role.QUERY_LIST, [Pending(3, query())], at=AT)
     [cxqq] = etree.fromstring(base64.b64decode(answer).decode("gbk").split("?>", 1)[1].strip())
     assert cxqq.get("XM") == "赵六" and cxqq.get("BDHM") == QUERY_NO
+    # the bytes are GBK, as the clients decode them, and say so to a client that parses the bytes
+    assert base64.b64decode(answer).startswith(b'<?xml version="1.0" encoding="GBK"?>')
+    [cxqq] = etree.fromstring(base64.b64decode(answer))
+    assert cxqq.get("XM") == "赵六"
+    encoded = base64.b64decode(PROFILE.list_answer(Role.QUERY_LIST, [Pending(3, query())], at=AT))
+    assert encoded.isascii() and encoded.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
 
 
 def test_documents_and_cards_are_double_encoded_files():
@@ -405,7 +413,10 @@ def test_a_freeze_done_on_one_account_of_two_is_partial_and_registers_it():
     assert (control.period.start, control.period.end) == (date(2026, 11, 28), date(2027, 11, 27))
     assert control.amount.amount == Decimal("2345.67")
     assert result.reason_code is ReasonCode.OTHER
-    assert result.reason_text == f"第2项（{SECOND_ACCOUNT}）：账户已销户"
+    assert result.reason_text == (
+        f"第1项（{ACCOUNT}）：余额不足，已按实际余额冻结（申请冻结50000.00元，实际冻结2345.67元）；"
+        f"第2项（{SECOND_ACCOUNT}）：账户已销户"
+    )
 
 
 def test_the_constructed_control_feedback_of_the_spec_is_partial():
@@ -424,20 +435,37 @@ def test_control_results_sent_to_the_query_operation_are_control_results():
     assert result.reason_code is ReasonCode.DOCUMENTS_INCOMPLETE and why in result.reason_text
 
 
-def test_a_deduction_and_a_release_done():
-    deduct = request(
+def deduction() -> AssistanceRequest:
+    """50,000.00 from a deposit, 18,600.00 from an insurance policy's cash value."""
+    return request(
         "deduct",
         ("AT-2026-000104", "DEDUCT-0001"),
         ("<AssetClass>FUND_ACCOUNT</AssetClass>", "<AssetClass>DEPOSIT</AssetClass>"),
     )
+
+
+def deducted(*amounts: str, extra: str = "") -> AssistanceReceipt:
     done = "".join(
-        f'<kzxx BDHM="DEDUCT-0001" CCXH="{n}" KZZT="1" SKJE="{a}"/>' for n, a in ((1, "50000.00"), (2, "100"))
+        f'<kzxx BDHM="DEDUCT-0001" CCXH="{n}" KZZT="1" SKJE="{a}"{extra}/>' for n, a in enumerate(amounts, 1)
     )
-    result = fed(sent(f"<kzxxList>{done}</kzxxList>"), deduct, role=Role.CONTROL_FEEDBACK)
-    assert result.outcome is Result.CONTROLLED
+    return fed(sent(f"<kzxxList>{done}</kzxxList>"), deduction(), role=Role.CONTROL_FEEDBACK)
+
+
+def test_a_deduction_of_less_than_asked_is_partial_saying_how_much_and_a_release_done():
+    result = deducted("50000.00", "100")
+    assert (result.outcome, result.reason_code) == (Result.PARTIAL, ReasonCode.OTHER)
+    assert result.reason_text == (
+        "第2项（PDAA202622240000001866）：余额不足，已按实际余额扣划（申请扣划18600.00元，实际扣划100.00元）"
+    )
     assert [(c.registration_no, c.amount.amount) for c in result.controls] == [
         ("DEDUCT-0001-1", Decimal("50000.00")), ("DEDUCT-0001-2", Decimal("100.00")),
     ]  # fmt: skip
+    whole = deducted("50000.00", "18600")
+    assert (whole.outcome, whole.reason_code, whole.reason_text) == (Result.CONTROLLED, None, None)
+    # no SKJE, but a difference the bank could not deduct (CESKJE)
+    rest = deducted("", "", extra=' CESKJE="600.00"')
+    assert rest.outcome is Result.PARTIAL and rest.reason_text.endswith("未能全额扣划（差额600.00元）")
+    assert deducted("", "", extra=' CESKJE="0.00"').outcome is Result.CONTROLLED
     release = request("release", DEPOSIT)
     result = fed(sent('<kzxxList><kzxx BDHM="AT-2026-000125" CCXH="1" KZZT="1"/></kzxxList>'), release)
     assert result.outcome is Result.RELEASED and result.controls[0].registration_no == "GJJ-DJ-2026-0042"
@@ -486,6 +514,61 @@ def test_each_bdhm_of_a_batch_stands_alone_and_the_same_feedback_has_the_same_di
     assert unindented.digest == first.digest
     changed = PROFILE.feedback(Role.QUERY_FEEDBACK, sent(ZHXX.replace("800.00", "900.00")), at=AT)
     assert changed[0].digest != first.digest
+
+
+def test_the_same_results_sent_again_later_have_the_same_digest():
+    """FKSJ is when the bank sent them: a feedback rebuilt on a retry is the same feedback."""
+    [first] = PROFILE.feedback(Role.QUERY_FEEDBACK, sent(ZHXX), at=AT)
+    later = ZHXX.replace('FKSJ="2026/11/28 10:00:00"', 'FKSJ="2026/11/30 10:05:00"')
+    assert later != ZHXX
+    [again] = PROFILE.feedback(Role.QUERY_FEEDBACK, sent(later), at=AT)
+    assert again.digest == first.digest
+    plain = BankProfile(encode_values=False)
+    digests = {
+        one.digest
+        for text in (ZHXX, later)
+        for one in plain.feedback(Role.QUERY_FEEDBACK, transported(text.encode("gbk")), at=AT)
+    }
+    assert len(digests) == 1
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [("YE", "1e30"), ("YE", "1E+10000000"), ("YE", "Infinity"), ("YE", "NaN"), ("YE", "1,000.00"),
+     ("YE", "12.345"), ("YE", "1" * 17), ("DJJE", "1e30"), ("DJJE", "-10.00"), ("YE", "１２"),
+     ("DJJE", "十万")],
+)  # fmt: skip
+def test_an_amount_that_is_not_one_fails_its_request_naming_it(attribute, value):
+    document = ZHXX.replace('YE="12345.67"', f'YE="{value}"' if attribute == "YE" else 'YE="12345.67"')
+    document = document.replace(
+        'DJJE="10000.00"', f'DJJE="{value}"' if attribute == "DJJE" else 'DJJE="10000.00"'
+    )
+    [one] = PROFILE.feedback(Role.QUERY_FEEDBACK, sent(document), at=AT)
+    started = time.process_time()
+    with pytest.raises(FormatError) as refused:
+        one.draft(query(), "bank-x", "BANK-0001")
+    assert time.process_time() - started < 1
+    assert refused.value.field == attribute and "zhxx[1]" in str(refused.value)
+
+
+@pytest.mark.parametrize("attribute", ["SKJE", "CESKJE"])
+def test_a_control_amount_that_is_not_one_fails_its_request_naming_it(attribute):
+    [one] = PROFILE.feedback(
+        Role.CONTROL_FEEDBACK,
+        sent(
+            f'<kzxxList><kzxx BDHM="DEDUCT-0001" CCXH="1" KZZT="1" {attribute}="1e30"/>'
+            '<kzxx BDHM="DEDUCT-0001" CCXH="2" KZZT="2"/></kzxxList>'
+        ),
+        at=AT,
+    )
+    with pytest.raises(FormatError) as refused:
+        one.draft(deduction(), "bank-x", "BANK-0001")
+    assert refused.value.field == attribute
+
+
+def test_an_overdrawn_account_shows_its_balance_and_has_no_value():
+    asset, _ = fed(sent(ZHXX.replace('YE="12345.67"', 'YE="-12.50"')), query()).assets
+    assert asset.value is None and "余额：-12.50" in asset.description
 
 
 # --- hostile and broken documents
