@@ -14,11 +14,10 @@ import pytest
 import zeep
 from conftest import cloned_database, edit, example_file, multipart, token_issuer
 from images import png
-from live import Server, free_port, hub_env
+from live import served_hub
 from lxml import etree
 from sqlalchemy import select
 
-from hub.config import Settings
 from hub.context import Hub
 from hub.db import unit_of_work
 from hub.models import User
@@ -55,22 +54,11 @@ def read(answer: str) -> etree._Element:
 @pytest.fixture(scope="module")
 def served(template: str, tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("ckw-bank")
-    port = free_port()
-    with cloned_database(template, folder) as url:
-        env = hub_env(
-            url,
-            folder / "data",
-            HUB_CKW_RURAL_BANK_PASSWORD=PASSWORD,
-            HUB_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        )
-        hub = Hub.from_settings(Settings(database_url=url, data_dir=folder / "data", demo=True))
-        server = Server([HUB, "serve", "--no-worker"], env, folder / "hub.log", port=port)
-        server.start()
-        try:
-            yield server.base, hub
-        finally:
-            server.stop()
-            hub.engine.dispose()
+    with (
+        cloned_database(template, folder) as url,
+        served_hub(url, folder, HUB_CKW_RURAL_BANK_PASSWORD=PASSWORD) as served,
+    ):
+        yield served
 
 
 def officer_user_id(hub: Hub) -> int:
@@ -177,7 +165,8 @@ def test_a_bank_fetches_a_freeze_and_a_deduction_and_answers_both(served):
         f"{base}/api/v1/requests?case_no=（2026）吉2426执123号", headers=officer
     ).json()["items"]
     outcomes = {r["request_no"]: r["tasks"][0]["outcome"] for r in requests_page}
-    assert outcomes["AT-2026-000201"] == "CONTROLLED" and outcomes["AT-2026-000202"] == "CONTROLLED"
+    # the deduction took 31,234.56 of the 50,000.00 asked: the balance was short
+    assert outcomes["AT-2026-000201"] == "CONTROLLED" and outcomes["AT-2026-000202"] == "PARTIAL"
 
 
 def test_the_bank_is_told_which_freeze_a_renewal_continues_and_renews_it(served):
