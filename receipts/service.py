@@ -12,6 +12,7 @@ from hub.auth.service import Principal
 from hub.blobs import BlobStore, own, owned, sha256_hex
 from hub.clock import now
 from hub.config import Settings
+from hub.controls.states import IN_FORCE, TRANSITIONS, ControlEvent, change, register, transition
 from hub.db import flush_unique
 from hub.directory.service import verify_sender
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
@@ -24,13 +25,13 @@ from hub.standard.xml import Problem
 from hub.tasks.service import CLOSED_STATES, request_status
 
 # A receipt on a closed task may only report a later change of a control it created (STANDARD.md).
-# What a further receipt may say of a control its task created: by outcome, the control's status from
-# which it may change, and to what. UNABLE ends a waiting control that lapsed, or a registration the unit
-# reported and has since undone (a registry that withdrew its seal).
+# What a further receipt may say of a control its task created: by outcome, the events it may cause (the
+# control's status picks one, hub/controls/states.py). UNABLE ends a waiting control that lapsed, or a
+# registration the unit reported and has since undone (a registry that withdrew its seal).
 STATE_CHANGES = {
-    Outcome.CONTROLLED: {"WAITLISTED": "ACTIVE"},
-    Outcome.RELEASED: {"ACTIVE": "RELEASED", "WAITLISTED": "RELEASED"},
-    Outcome.UNABLE: {"WAITLISTED": "LAPSED", "ACTIVE": "WITHDRAWN"},
+    Outcome.CONTROLLED: (ControlEvent.PROMOTED,),
+    Outcome.RELEASED: (ControlEvent.RELEASED,),
+    Outcome.UNABLE: (ControlEvent.LAPSED, ControlEvent.WITHDRAWN_BY_UNIT),
 }
 FURTHER = (
     "A further receipt may only report a change of a control it created (WAITLISTED to CONTROLLED, "
@@ -113,9 +114,9 @@ def _plan_new_controls(
 
 def _state_report(
     session: Session, document: AssistanceReceipt, task: Task
-) -> tuple[list[tuple[Control, str]], list[Problem]]:
-    change = STATE_CHANGES.get(document.outcome)
-    if not document.final or change is None or not document.controls:
+) -> tuple[list[tuple[Control, ControlEvent]], list[Problem]]:
+    events = STATE_CHANGES.get(document.outcome)
+    if not document.final or events is None or not document.controls:
         raise Conflict(
             f"Task {task.id} is already {task.status}. {FURTHER}",
             code="task_closed",
@@ -131,15 +132,16 @@ def _state_report(
             problems.append(
                 _at(result.pos, f"task {task.id} has no control with RegistrationNo {result.registration_no}")
             )
-        elif (to := change.get(control.status)) is None:
-            said = "it is so already" if control.status in change.values() else "it cannot change so"
+        elif (event := next((e for e in events if transition(control.status, e)), None)) is None:
+            ends = {step.to for (_, e), step in TRANSITIONS.items() if e in events}
+            said = "it is so already" if control.status in ends else "it cannot change so"
             raise Conflict(
                 f"Task {task.id} is already {task.status} and control {result.registration_no} is "
                 f"{control.status}: {said}. {FURTHER}",
                 code="task_closed",
             )
         else:
-            changes.append((control, to))
+            changes.append((control, event))
     return changes, problems
 
 
@@ -208,7 +210,7 @@ def submit_receipt(
     unit_owner = ("unit", task.unit_code)
     stored = owned(session, owner=unit_owner, digests=(a.sha256 for a in document.attachments))
     problems += attached_problems(document.attachments, submission.files, stored=stored)
-    state_changes: list[tuple[Control, str]] = []
+    state_changes: list[tuple[Control, ControlEvent]] = []
     new_controls: list[tuple[ControlResult, Item]] = []
     if closed:
         state_changes, more = _state_report(session, document, task)
@@ -266,16 +268,15 @@ def submit_receipt(
             )
         )
 
-    touched = _apply_controls(session, document, task, receipt, action, new_controls, received)
-    for control, to in state_changes:
-        if to == "WITHDRAWN":  # a renewal extends the same registration: it goes with it
-            touched += _withdraw_renewals(session, control, received)
-        control.status, control.updated_at = to, received
-        if to == "ACTIVE":
-            control.promoted_at, control.queue_position = received, None
-            result = next(r for r in document.controls if r.registration_no == control.registration_no)
-            if result.period is not None:
-                control.period_start, control.period_end = result.period.start, result.period.end
+    actor = principal.actor
+    touched = _apply_controls(session, document, task, receipt, action, new_controls, received, actor)
+    for control, event in state_changes:
+        # a renewal extends the same registration: it goes with it
+        if event is ControlEvent.WITHDRAWN_BY_UNIT:
+            touched += _withdraw_renewals(session, control, received, actor)
+        result = next(r for r in document.controls if r.registration_no == control.registration_no)
+        period = (result.period.start, result.period.end) if result.period is not None else None
+        change(session, control, event, at=received, actor=actor, period=period, data=_by(receipt))
         touched.append(control)
 
     if task.status not in CLOSED_STATES:
@@ -306,12 +307,24 @@ def submit_receipt(
     return Applied(receipt, task, touched, created=True)
 
 
-def _withdraw_renewals(session: Session, control: Control, at) -> list[Control]:
+def _by(receipt: Receipt) -> dict[str, object]:
+    """What a control's audit event says of the receipt that changed it."""
+    return {"task": receipt.task_id, "receipt_no": receipt.receipt_no}
+
+
+def _withdraw_renewals(session: Session, control: Control, at, actor: str) -> list[Control]:
     withdrawn = []
     renewal = session.execute(select(Control).where(Control.renews_id == control.id)).scalars().first()
     while renewal is not None:
-        if renewal.status in ("ACTIVE", "WAITLISTED"):
-            renewal.status, renewal.updated_at = "WITHDRAWN", at
+        if renewal.status in IN_FORCE:
+            change(
+                session,
+                renewal,
+                ControlEvent.WITHDRAWN_WITH_ORIGINAL,
+                at=at,
+                actor=actor,
+                data={"original": control.id},
+            )
             withdrawn.append(renewal)
         renewal = session.execute(select(Control).where(Control.renews_id == renewal.id)).scalars().first()
     return withdrawn
@@ -325,9 +338,10 @@ def _apply_controls(
     action: Action,
     plan: list[tuple[ControlResult, Item]],
     at,
+    actor: str,
 ) -> list[Control]:
     touched = []
-    status = "WAITLISTED" if document.outcome is Outcome.WAITLISTED else "ACTIVE"
+    event = ControlEvent.WAITLISTED if document.outcome is Outcome.WAITLISTED else ControlEvent.REGISTERED
     for result, item in plan:
         renews = session.get(Control, item.original_control_id) if action is Action.RENEW else None
         period = result.period
@@ -338,7 +352,6 @@ def _apply_controls(
             task_id=task.id,
             receipt_id=receipt.id,
             kind=renews.kind if renews else str(action),
-            status=status,
             asset_class=item.asset_class,
             asset_id=item.asset_id,
             registration_no=result.registration_no or (renews.registration_no if renews else None),
@@ -352,10 +365,8 @@ def _apply_controls(
             flexible_custodian=item.flexible_custodian or (renews.flexible_custodian if renews else None),
             flexible_use=item.flexible_use or (renews.flexible_use if renews else None),
             renews_id=renews.id if renews else None,
-            created_at=at,
-            updated_at=at,
         )
-        session.add(control)
+        register(session, control, event, at=at, actor=actor, data=_by(receipt))
         touched.append(control)
     if action is Action.RELEASE and document.outcome is Outcome.RELEASED:
         named = {(str(c.asset_class), c.asset_id) for c in document.controls}
@@ -364,8 +375,8 @@ def _apply_controls(
                 continue  # the unit released only the items its receipt names
             original = session.get(Control, item.original_control_id) if item.original_control_id else None
             while original is not None and original.unit_code == task.unit_code:
-                if original.status in ("ACTIVE", "WAITLISTED"):
-                    original.status, original.updated_at = "RELEASED", at
+                if original.status in IN_FORCE:
+                    change(session, original, ControlEvent.RELEASED, at=at, actor=actor, data=_by(receipt))
                     touched.append(original)
                 # a renewal extends the same control: release it too
                 original = (

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
 from hub.alerts.ledger import Owed, underived
-from hub.audit import record
 from hub.calendar.workdays import WorkCalendar
 from hub.clock import SHANGHAI
 from hub.config import Settings
+from hub.controls.states import IN_FORCE, ControlEvent, ControlStatus, change
 from hub.models import AlertItem, Control, Court, QueuedDelivery, Request, Task, Unit, User
 from hub.supervision.service import period, unit_figures
 
@@ -164,7 +164,7 @@ def objections(session: Session, ctx: Context) -> list[Owed]:
 
 def _renewed() -> ColumnElement:
     renewal = aliased(Control)
-    return exists().where(renewal.renews_id == Control.id, renewal.status.in_(("ACTIVE", "WAITLISTED")))
+    return exists().where(renewal.renews_id == Control.id, renewal.status.in_(IN_FORCE))
 
 
 def controls(session: Session, ctx: Context) -> list[Owed]:
@@ -172,28 +172,19 @@ def controls(session: Session, ctx: Context) -> list[Owed]:
     expired, taken effect from the waiting list, or withdrawn by their unit (a registration it undid)."""
     owed = []
     expired = session.execute(
-        select(Control).where(Control.status == "ACTIVE", Control.period_end < ctx.today, ~_renewed())
+        select(Control).where(
+            Control.status == ControlStatus.ACTIVE, Control.period_end < ctx.today, ~_renewed()
+        )
     ).scalars()
     for control in expired:
-        control.status, control.updated_at = "EXPIRED", ctx.at
-        record(
-            session,
-            actor="hub",
-            kind="control.expired",
-            entity="control",
-            entity_id=control.id,
-            data={
-                "unit": control.unit_code,
-                "registration_no": control.registration_no,
-                "period_end": control.period_end.isoformat(),
-            },
-        )
+        data = {"period_end": control.period_end.isoformat()}
+        change(session, control, ControlEvent.EXPIRED, at=ctx.at, actor="hub", data=data)
         owed.append(("control_expired", "", control))
     thresholds = sorted(ctx.settings.control_ending_days)
     if thresholds:
         ending = session.execute(
             select(Control).where(
-                Control.status == "ACTIVE",
+                Control.status == ControlStatus.ACTIVE,
                 Control.period_end >= ctx.today,
                 Control.period_end <= ctx.today + timedelta(days=thresholds[-1]),
                 ~_renewed(),
@@ -204,14 +195,14 @@ def controls(session: Session, ctx: Context) -> list[Owed]:
             owed.append(("control_ending", str(next(t for t in thresholds if days_left <= t)), control))
     promoted = session.execute(
         select(Control.id).where(
-            Control.status == "ACTIVE", Control.promoted_at >= ctx.at - timedelta(days=30)
+            Control.status == ControlStatus.ACTIVE, Control.promoted_at >= ctx.at - timedelta(days=30)
         )
     ).scalars()
     for control_id in underived(session, kind="control_effective", entity="control", ids=list(promoted)):
         owed.append(("control_effective", "", session.get(Control, control_id)))
     withdrawn = session.execute(
         select(Control.id).where(
-            Control.status == "WITHDRAWN", Control.updated_at >= ctx.at - timedelta(days=30)
+            Control.status == ControlStatus.WITHDRAWN, Control.updated_at >= ctx.at - timedelta(days=30)
         )
     ).scalars()
     for control_id in underived(session, kind="control_withdrawn", entity="control", ids=list(withdrawn)):

@@ -32,6 +32,7 @@ from hub.auth.service import Principal, principal, unit_system_user
 from hub.blobs import BlobStore
 from hub.clock import now
 from hub.config import Settings
+from hub.controls.states import ControlStatus
 from hub.errors import HubError
 from hub.models import Blob, Control, Receipt, Request, Task, Unit, User
 from hub.requests.service import Submission, find_request
@@ -405,7 +406,9 @@ def _withdrawn(session: Session, task: Task, named: tuple[ControlEntry, ...]) ->
     in_force = {
         c.asset_id: c
         for c in session.execute(
-            select(Control).where(Control.task_id == task.id, Control.status == "ACTIVE").order_by(Control.id)
+            select(Control)
+            .where(Control.task_id == task.id, Control.status == ControlStatus.ACTIVE)
+            .order_by(Control.id)
         ).scalars()
     }
     controls = []

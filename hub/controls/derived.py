@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hub.clock import SHANGHAI
 from hub.config import Settings
+from hub.controls.states import IN_FORCE
 from hub.models import Control, Court, Item, Request
 from hub.standard import NS
 from hub.standard.codes import Action
@@ -23,7 +24,6 @@ from hub.standard.xml import DocumentError
 
 E = ElementMaker(namespace=NS, nsmap={None: NS})
 MAX_REQUEST_NO = 40
-IN_FORCE = ("ACTIVE", "WAITLISTED")
 
 
 def control_name(control: Control) -> str:

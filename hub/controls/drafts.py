@@ -37,6 +37,7 @@ from hub.controls.derived import (
     renewal_in_force,
 )
 from hub.controls.renewal import flexible_terms
+from hub.controls.states import ControlStatus
 from hub.errors import Conflict
 from hub.models import Control, Request
 from hub.standard import DSIG_NS, NS
@@ -151,7 +152,7 @@ def release_remarks(session: Session, *, control: Control) -> str:
     target = release_target(session, control=control)
     kind = label(Action(target.kind))
     text = f"请协助解除{kind}，所附裁定书为本院解除{kind}裁定书。"
-    if target.status == "WAITLISTED":
+    if target.status == ControlStatus.WAITLISTED:
         text += "该措施为轮候查封，请一并撤销轮候登记。"
     if renewal_in_force(session, control=target) is not None:
         text += "其续行措施一并解除。"

@@ -1,7 +1,7 @@
 """Controls: seals, seizures and freezes, from the receipt that made them until they end."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
@@ -9,13 +9,13 @@ from hub.clock import now
 from hub.controls.renewal import renewal_draft, renewal_request_no
 from hub.controls.schemas import ControlOut
 from hub.controls.service import list_controls, visible_control
+from hub.controls.states import ControlStatus
 from hub.deps import HubDep, PrincipalDep, SessionDep
 from hub.errors import Forbidden
 from hub.params import FIRST_DAY, LAST_DAY
 from hub.requests.schemas import Page
 
 router = APIRouter(prefix="/api/v1", tags=["controls"])
-ControlStatus = Literal["ACTIVE", "WAITLISTED", "RELEASED", "EXPIRED", "LAPSED", "WITHDRAWN"]
 
 RENEWAL_DRAFT_DOC = """The renewal of an ACTIVE control drafted as an AssistanceRequest (RENEW), ready to review.
 

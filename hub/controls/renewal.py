@@ -38,6 +38,7 @@ from hub.controls.derived import (
     renewal_chain,
     renewal_in_force,
 )
+from hub.controls.states import ControlStatus
 from hub.errors import Conflict, Invalid
 from hub.models import Control, Request
 from hub.standard.codes import Action, AssetClass, period_end
@@ -86,7 +87,7 @@ def renewal_request_no(session: Session, *, control: Control) -> str:
 
 def _check_renewable(session: Session, *, control: Control, on: date) -> None:
     what = control_name(control)
-    if control.status != "ACTIVE":
+    if control.status != ControlStatus.ACTIVE:
         raise Conflict(
             f"{what} is {control.status}: only an ACTIVE control can be renewed.", code="not_renewable"
         )

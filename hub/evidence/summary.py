@@ -4,8 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from hub.controls.states import LABELS as CONTROL_STATES
 from hub.models import Control, Court, FoundAsset, Receipt, Request, Task
-from hub.standard.labels import CONTROL_STATES, STATUS_NAMES, label_of
+from hub.standard.labels import STATUS_NAMES, label_of
 from hub.standard.notice import chinese_date, chinese_instant, chinese_money
 
 NUMERALS = "一二三四五六七八九十"

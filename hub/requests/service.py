@@ -14,6 +14,7 @@ from hub.blobs import BlobStore, own, owned, sha256_hex
 from hub.calendar.service import load_calendar
 from hub.clock import now, today_shanghai
 from hub.config import Settings
+from hub.controls.states import IN_FORCE, ControlStatus
 from hub.db import flush_unique
 from hub.delivery.service import enqueue
 from hub.directory.service import unit_limit, verify_sender
@@ -119,13 +120,13 @@ def _original_control(
         return None, _problem(original.pos, f"{label} names several controls: give its registrationNo")
     control = candidates[0]
     if action is Action.RELEASE:
-        if control.status not in ("ACTIVE", "WAITLISTED"):
+        if control.status not in IN_FORCE:
             return None, _problem(
                 original.pos,
                 f"the control {label} is {control.status}: only ACTIVE or WAITLISTED can be released",
             )
         return control, None
-    if control.status != "ACTIVE":
+    if control.status != ControlStatus.ACTIVE:
         return None, _problem(
             original.pos, f"the control {label} is {control.status}: only an ACTIVE control can be renewed"
         )
@@ -136,11 +137,7 @@ def _original_control(
             original.pos, f"the control {label} ended on {control.period_end}: a renewal must be filed before"
         )
     renewal = (
-        session.execute(
-            select(Control).where(
-                Control.renews_id == control.id, Control.status.in_(("ACTIVE", "WAITLISTED"))
-            )
-        )
+        session.execute(select(Control).where(Control.renews_id == control.id, Control.status.in_(IN_FORCE)))
         .scalars()
         .first()
     )

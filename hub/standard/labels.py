@@ -154,14 +154,6 @@ STATUS_NAMES = {
     "open": "办理中",
     "done": "已完成",
 }
-CONTROL_STATES = {
-    "ACTIVE": "生效中",
-    "WAITLISTED": "轮候中",
-    "RELEASED": "已解除",
-    "EXPIRED": "已到期",
-    "LAPSED": "已失效",
-    "WITHDRAWN": "单位已撤销登记",
-}
 CHANNEL_NAMES = {
     "inbox": "平台待办箱",
     "http-push": "接口推送",

@@ -29,6 +29,7 @@ from hub.controls.drafts import (
 )
 from hub.controls.renewal import renewal_draft
 from hub.controls.service import control_labels, control_units, list_controls, visible_control
+from hub.controls.states import ControlStatus
 from hub.debtors.service import debtor_file, find_debtors
 from hub.deps import HubDep, SessionDep
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
@@ -44,7 +45,7 @@ from hub.web.templating import page
 
 router = APIRouter(include_in_schema=False)
 
-STATUSES = ("ACTIVE", "WAITLISTED", "RELEASED", "EXPIRED", "LAPSED", "WITHDRAWN")
+STATUSES = tuple(ControlStatus)
 PAGE_SIZE = 100
 
 
@@ -125,7 +126,7 @@ def _number(text: str) -> int | None:
 
 def days_left(control: Control, today: date) -> int | None:
     """Days until an ACTIVE control's end date (0 on the last day); None when it is not running."""
-    if control.status != "ACTIVE" or control.period_end is None:
+    if control.status != ControlStatus.ACTIVE or control.period_end is None:
         return None
     return (control.period_end - today).days
 

@@ -6,10 +6,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from hub.controls.states import IN_FORCE, LABELS, ControlStatus
 from hub.standard.labels import (
     CHANNEL_NAMES,
     CODE_LISTS,
-    CONTROL_STATES,
     DELIVERY_STATES,
     STATUS_NAMES,
     label_of,
@@ -39,8 +39,10 @@ TEMPLATES.env.filters["delivery_note"] = delivery_note  # never a delivery's las
 
 # One name per state and channel on every page (templates read them as globals of the same names).
 TEMPLATES.env.globals.update(
-    control_states=CONTROL_STATES, channel_names=CHANNEL_NAMES, delivery_states=DELIVERY_STATES
+    control_states=LABELS, channel_names=CHANNEL_NAMES, delivery_states=DELIVERY_STATES
 )
+# Templates compare a control's status with these, never with a literal (hub/controls/states.py).
+TEMPLATES.env.globals.update(ControlStatus=ControlStatus, controls_in_force=IN_FORCE)
 
 
 def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:

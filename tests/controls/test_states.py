@@ -1,0 +1,122 @@
+"""The control state machine (hub/controls/states.py): its table, its refusals, its audit events, and that
+no other module writes a control status literal."""
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import frozen_control, waitlisted_seal
+from sqlalchemy import select
+
+from hub.controls.states import (
+    TRANSITIONS,
+    Cause,
+    ControlEvent,
+    ControlStatus,
+    IllegalTransition,
+    change,
+    events_from,
+    register,
+)
+from hub.models import AuditEvent, Control
+
+ROOT = Path(__file__).resolve().parents[2]
+HOME = ROOT / "hub" / "controls" / "states.py"
+STATUSES = "|".join(s.value for s in ControlStatus)
+LITERAL = re.compile(rf"""["']({STATUSES})["']""")
+# The standard's Outcome codes WAITLISTED and RELEASED spell like two statuses but are receipt outcomes.
+OUTCOME_CODES = {
+    ("hub/standard/codes.py", 'WAITLISTED = "WAITLISTED"'),
+    ("hub/standard/codes.py", 'RELEASED = "RELEASED"'),
+}
+
+
+def test_no_control_status_literal_outside_the_state_machine():
+    found = []
+    for folder in ("hub", "receipts", "adapters"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix not in (".py", ".html") or path == HOME:
+                continue
+            relative = path.relative_to(ROOT).as_posix()
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if LITERAL.search(line) and (relative, line.strip()) not in OUTCOME_CODES:
+                    found.append(f"{relative}:{number}: {line.strip()}")
+    assert not found, "control status literals outside hub/controls/states.py:\n" + "\n".join(found)
+
+
+def test_the_table_ends_in_stored_states_and_names_who_causes_each_change():
+    assert [s.value for s in ControlStatus] == [
+        "ACTIVE",
+        "WAITLISTED",
+        "RELEASED",
+        "EXPIRED",
+        "LAPSED",
+        "WITHDRAWN",
+    ]
+    assert {event for _, event in TRANSITIONS} == set(ControlEvent)
+    assert set(events_from(None)) == {ControlEvent.REGISTERED, ControlEvent.WAITLISTED}
+    assert TRANSITIONS[ControlStatus.ACTIVE, ControlEvent.EXPIRED].cause is Cause.HUB_JOB
+    assert TRANSITIONS[ControlStatus.WAITLISTED, ControlEvent.PROMOTED].told == "control_effective"
+    for status in (
+        ControlStatus.RELEASED,
+        ControlStatus.EXPIRED,
+        ControlStatus.LAPSED,
+        ControlStatus.WITHDRAWN,
+    ):
+        assert events_from(status) == (), f"{status} is an end: nothing moves it"
+
+
+def _events(session, control: Control) -> list[AuditEvent]:
+    return list(
+        session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.entity == "control", AuditEvent.entity_id == str(control.id))
+            .order_by(AuditEvent.seq)
+        ).scalars()
+    )
+
+
+MOVES = [key for key in TRANSITIONS if key[0] is not None]
+
+
+@pytest.mark.parametrize(("start", "event"), MOVES, ids=[f"{s}-{e}" for s, e in MOVES])
+def test_every_allowed_transition_moves_the_control_and_is_recorded(hub, client, token, start, event):
+    made = frozen_control(client, token)
+    with hub.sessions() as session:
+        control = session.get_one(Control, made["id"])
+        control.status, control.queue_position = start.value, 3
+        at = control.updated_at.replace(year=2027)
+        change(session, control, event, at=at, actor="test", period=None, data={"why": "test"})
+        expected = TRANSITIONS[start, event]
+        assert control.status == expected.to and control.updated_at == at
+        if event is ControlEvent.PROMOTED:
+            assert control.promoted_at == at and control.queue_position is None
+        last = _events(session, control)[-1]
+        assert last.kind == f"control.{event}" and last.actor == "test"
+        assert f'"from":"{start}"' in last.data and f'"to":"{expected.to}"' in last.data
+        session.rollback()
+
+
+def test_an_illegal_transition_is_refused_naming_the_status_and_what_is_allowed(hub, client, token):
+    made = frozen_control(client, token)
+    with hub.sessions() as session:
+        control = session.get_one(Control, made["id"])
+        before = len(_events(session, control))
+        with pytest.raises(IllegalTransition) as refused:
+            change(session, control, ControlEvent.PROMOTED, at=control.updated_at, actor="test")
+        assert str(refused.value) == (
+            f"control {control.id} is ACTIVE: it cannot be promoted "
+            "(allowed: released, withdrawn_by_unit, withdrawn_with_original, expired)"
+        )
+        assert control.status == ControlStatus.ACTIVE and len(_events(session, control)) == before
+        with pytest.raises(IllegalTransition, match="is not yet registered: it cannot be expired"):
+            register(session, Control(), ControlEvent.EXPIRED, at=control.updated_at, actor="test")
+        session.rollback()
+
+
+def test_a_receipt_registers_its_controls_through_the_machine(hub, client, token):
+    _, control = waitlisted_seal(client, token)
+    with hub.sessions() as session:
+        [event] = _events(session, session.get_one(Control, control["id"]))
+    assert control["status"] == "WAITLISTED"
+    assert event.kind == "control.waitlisted" and event.actor.startswith("user:")
