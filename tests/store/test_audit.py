@@ -78,6 +78,7 @@ def test_api_changes_of_state_append_linked_events(hub, client, token):
         ("task.served", "task", str(freeze_task["id"])),
         ("request.received", "request", str(query["id"])),
         *[("task.served", "task", str(t["id"])) for t in query["tasks"]],
+        ("control.registered", "control", str(answered.json()["controls"][0]["id"])),
         ("receipt.received", "task", str(freeze_task["id"])),
     ]
     assert len(query["tasks"]) == 3
