@@ -71,8 +71,8 @@ class Run:
 
 def main() -> int:
     extra = sys.argv[1:]
-    # none of the shell's hub settings, but the duties .ci/run sets (HUB_REQUIRE_BROWSER, HUB_REQUIRE_AXIS:
-    # a missing Chromium or Axis fails those tests instead of skipping them)
+    # none of the shell's hub settings, but the duties .ci/run sets (HUB_REQUIRE_BROWSER: a
+    # missing Chromium fails the browser tests instead of skipping them)
     base = {k: v for k, v in os.environ.items() if not k.startswith("HUB_") or k.startswith("HUB_REQUIRE_")}
     pg_url = os.environ.get("HUB_TEST_PG_URL", DEFAULT_PG)
     postgres = {**base, "HUB_TEST_DATABASE_URL": pg_url} if postgres_answers(pg_url) else None
