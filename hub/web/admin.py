@@ -6,8 +6,6 @@ give and post to them; an error a service raises in English is said again in Chi
 
 import re
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -36,12 +34,12 @@ from hub.clock import SHANGHAI, now, today_shanghai
 from hub.context import Hub
 from hub.delivery.service import list_deliveries, serve_again, visible_delivery
 from hub.deps import HubDep, SessionDep
-from hub.errors import Forbidden, HubError, Invalid
+from hub.errors import Forbidden, Invalid
 from hub.models import Court, Unit
 from hub.params import page_number
 from hub.standard.labels import CHANNEL_NAMES, DELIVERY_STATES
 from hub.standard.signatures import fingerprint, load_certificate
-from hub.web.deps import FormDep, WebUserDep
+from hub.web.deps import FormDep, WebUserDep, in_chinese
 from hub.web.session import SignedIn
 from hub.web.templating import page
 
@@ -103,17 +101,6 @@ SHOWN_DONE = 30  # served and cancelled deliveries shown, newest first
 def _admin(user: SignedIn) -> None:
     if user.principal.role != "admin":
         raise Forbidden("此页面仅供系统管理员使用。")
-
-
-@contextmanager
-def _in_chinese() -> Iterator[None]:
-    """A service's refusal, said again in Chinese when its code is known."""
-    try:
-        yield
-    except HubError as exc:
-        if exc.code not in MESSAGES:
-            raise
-        raise type(exc)(MESSAGES[exc.code], code=exc.code) from exc
 
 
 def _units(session: Session) -> list[Unit]:
@@ -247,7 +234,7 @@ def issue(
     label = str(form.get("label") or "").strip() or "网页签发"
     if len(label) > 100:
         raise Invalid("令牌用途说明最多 100 个字。")
-    with _in_chinese():
+    with in_chinese(MESSAGES):
         token = grant_token(session, user_id=user_id, label=label, actor=user.principal.actor)
     response = _users_page(request, session, hub, issued={"user_id": user_id, "label": label, "token": token})
     response.headers["Cache-Control"] = "no-store"  # the token is in this page only
@@ -257,7 +244,7 @@ def issue(
 @router.post("/tokens/{token_id}/revoke")
 def revoke(token_id: int, user: WebUserDep, session: SessionDep, _: FormDep) -> Response:
     _admin(user)
-    with _in_chinese():
+    with in_chinese(MESSAGES):
         revoke_token(session, token_id=token_id, actor=user.principal.actor, at=now())
     return RedirectResponse("/admin/users?done=revoked", status_code=303)
 
@@ -265,7 +252,7 @@ def revoke(token_id: int, user: WebUserDep, session: SessionDep, _: FormDep) -> 
 @router.post("/users/{user_id}/unlock")
 def unlock(user_id: int, user: WebUserDep, session: SessionDep, hub: HubDep, _: FormDep) -> Response:
     _admin(user)
-    with _in_chinese():
+    with in_chinese(MESSAGES):
         unlock_user(session, settings=hub.settings, user_id=user_id, actor=user.principal.actor, at=now())
     return RedirectResponse("/admin/users?done=unlocked", status_code=303)
 
@@ -274,7 +261,7 @@ def unlock(user_id: int, user: WebUserDep, session: SessionDep, hub: HubDep, _: 
 def unlock_address(user: WebUserDep, session: SessionDep, hub: HubDep, form: FormDep) -> Response:
     _admin(user)
     source = str(form.get("source") or "")
-    with _in_chinese():
+    with in_chinese(MESSAGES):
         unlock_source(session, settings=hub.settings, source=source, actor=user.principal.actor, at=now())
     return RedirectResponse("/admin/users?done=unlocked", status_code=303)
 
@@ -282,7 +269,7 @@ def unlock_address(user: WebUserDep, session: SessionDep, hub: HubDep, form: For
 @router.post("/users/{user_id}/reactivate")
 def reactivate(user_id: int, user: WebUserDep, session: SessionDep, _: FormDep) -> Response:
     _admin(user)
-    with _in_chinese():
+    with in_chinese(MESSAGES):
         reactivate_user(session, user_id=user_id, actor=user.principal.actor)
     return RedirectResponse("/admin/users?done=reactivated", status_code=303)
 
@@ -376,7 +363,7 @@ def deliver_again(
     _: FormDep,
 ) -> Response:
     _admin(user)
-    with _in_chinese():
+    with in_chinese(MESSAGES):
         delivery = visible_delivery(session, principal=user.principal, delivery_id=delivery_id)
         serve_again(
             session,

@@ -3,8 +3,6 @@
 shown inline, for <img>, as the stored bytes with their own type, nosniff and a sandbox that runs nothing.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -15,12 +13,12 @@ from starlette.datastructures import FormData, UploadFile
 from hub.auth.cards import CARD_IMAGE_BYTES, CARDS, Card, CardImage, CardNumbers, card_holder, change_cards
 from hub.auth.cards import officer_cards as cards_of
 from hub.deps import HubDep, SessionDep
-from hub.errors import Forbidden, HubError, Invalid, NotFound, TooLarge
+from hub.errors import Forbidden, Invalid, NotFound
 from hub.headers import NOTHING_HEADERS
-from hub.limits import SMALL_BODY_BYTES, BadToken, FormLimits, PartTooLarge, read_form, size_text
+from hub.limits import SMALL_BODY_BYTES, FormLimits, size_text
 from hub.models import Court, User
-from hub.web.deps import WebUserDep
-from hub.web.session import SignedIn, csrf_ok
+from hub.web.deps import WebUserDep, in_chinese, read_checked_form
+from hub.web.session import SignedIn
 from hub.web.templating import page
 
 router = APIRouter(include_in_schema=False)
@@ -43,16 +41,6 @@ MESSAGES = {  # service error code -> what the administrator reads
 DONE = {"saved": "执行证件已保存。", "unchanged": "没有需要保存的更改。"}
 
 
-@contextmanager
-def _in_chinese() -> Iterator[None]:
-    try:
-        yield
-    except HubError as exc:
-        if exc.code not in MESSAGES:
-            raise
-        raise type(exc)(MESSAGES[exc.code], code=exc.code) from exc
-
-
 def _admin(user: SignedIn) -> None:
     if user.principal.role != "admin":
         raise Forbidden("此页面仅供系统管理员使用。")
@@ -63,13 +51,7 @@ async def card_form(request: Request, user: WebUserDep) -> FormData:
     token first, each image refused (413) as soon as it passes CARD_IMAGE_BYTES."""
     _admin(user)
     limits = FormLimits(file_bytes=CARD_IMAGE_BYTES, field_bytes=SMALL_BODY_BYTES, max_files=2, max_fields=20)
-    try:
-        return await read_form(request, limits, check=("csrf", lambda given: csrf_ok(user.csrf_token, given)))
-    except BadToken:
-        raise Forbidden("表单已过期或来源不明，请返回上一页刷新后重新提交。", code="csrf") from None
-    except PartTooLarge as exc:
-        what = f"图片 {exc.filename} " if exc.filename else "表单中的一项"
-        raise TooLarge(f"{what}超过 {size_text(exc.limit)} 的上限，未予接收。") from None
+    return await read_checked_form(request, user, limits, part="图片")
 
 
 CardFormDep = Annotated[FormData, Depends(card_form)]
@@ -114,7 +96,7 @@ def cards_page(
     done: str | None = None,
 ) -> Response:
     _admin(user)
-    with _in_chinese():
+    with in_chinese(MESSAGES):
         holder = card_holder(session, user_id=user_id)
     return _cards_page(request, session, hub, holder, done=done)
 
@@ -125,7 +107,7 @@ def save_cards(
 ) -> Response:
     """Both numbers as typed, each image chosen replacing the stored one (an empty choice keeps it), and
     the images ticked for removal removed. A refused number or image: the form again (422), nothing saved."""
-    with _in_chinese():
+    with in_chinese(MESSAGES):
         holder = card_holder(session, user_id=user_id)
     typed = [form.get("work_card_no"), form.get("credential_no")]
     if not all(isinstance(value, str) for value in typed):
@@ -177,7 +159,7 @@ def _image_route(card: Card) -> None:
     def card_image(user_id: int, user: WebUserDep, session: SessionDep, hub: HubDep) -> Response:
         if user.principal.role != "admin" and user.principal.user_id != user_id:
             raise Forbidden("执行证件图片仅供系统管理员和本人查看。")
-        with _in_chinese():
+        with in_chinese(MESSAGES):
             holder = card_holder(session, user_id=user_id)
         image = getattr(cards_of(session, blobs=hub.blobs, user_id=holder.id), card)
         if image is None:
@@ -198,7 +180,7 @@ def my_cards(request: Request, user: WebUserDep, session: SessionDep, hub: HubDe
     """The signed-in officer's (or supervisor's) own cards, as units' systems are given them."""
     if user.principal.role not in ("officer", "supervisor"):
         raise Forbidden("只有法院的执行人员和督办人有执行证件。")
-    with _in_chinese():
+    with in_chinese(MESSAGES):
         holder = card_holder(session, user_id=user.principal.user_id)
     cards = cards_of(session, blobs=hub.blobs, user_id=holder.id)
     return page(request, "my_cards.html", holder=holder, cards=cards, names=NAMES, slugs=SLUGS)

@@ -1,5 +1,7 @@
 """Dependencies of the web pages: the signed-in user (else to the sign-in page), and forms checked for CSRF."""
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Annotated
 from urllib.parse import quote
 
@@ -9,7 +11,7 @@ from starlette.datastructures import FormData
 from hub.clock import now
 from hub.db import unit_of_work
 from hub.deps import HubDep
-from hub.errors import Forbidden, TooLarge
+from hub.errors import Forbidden, HubError, TooLarge
 from hub.limits import SMALL_BODY_BYTES, BadToken, FormLimits, PartTooLarge, read_form, size_text
 from hub.web.session import COOKIE, SignedIn, csrf_ok, signed_in
 
@@ -43,13 +45,32 @@ async def checked_form(request: Request, user: WebUserDep, hub: HubDep) -> FormD
     limits = FormLimits(
         file_bytes=hub.settings.max_file_bytes, field_bytes=SMALL_BODY_BYTES, max_files=200, max_fields=2000
     )
+    return await read_checked_form(request, user, limits)
+
+
+async def read_checked_form(
+    request: Request, user: SignedIn, limits: FormLimits, *, part: str = "文件"
+) -> FormData:
+    """The posted form within `limits`, its CSRF token checked first; a file past its limit is named as a
+    `part` (文件, 图片)."""
     try:
         return await read_form(request, limits, check=("csrf", lambda given: csrf_ok(user.csrf_token, given)))
     except BadToken:
         raise Forbidden("表单已过期或来源不明，请返回上一页刷新后重新提交。", code="csrf") from None
     except PartTooLarge as exc:
-        what = f"文件 {exc.filename} " if exc.filename else "表单中的一项"
+        what = f"{part} {exc.filename} " if exc.filename else "表单中的一项"
         raise TooLarge(f"{what}超过 {size_text(exc.limit)} 的上限，未予接收。") from None
+
+
+@contextmanager
+def in_chinese(messages: Mapping[str, str]) -> Iterator[None]:
+    """A service's refusal, said again in Chinese when `messages` knows its code."""
+    try:
+        yield
+    except HubError as exc:
+        if exc.code not in messages:
+            raise
+        raise type(exc)(messages[exc.code], code=exc.code) from exc
 
 
 FormDep = Annotated[FormData, Depends(checked_form)]
