@@ -38,6 +38,10 @@ class AssetClass(StrEnum):
     FOREST_RIGHT = "FOREST_RIGHT"
     LAND_RIGHT = "LAND_RIGHT"
     MOVABLE = "MOVABLE"
+    SECURITIES = "SECURITIES"  # 证券: shares, bonds, fund units held in a securities account
+    PAYMENT_ACCOUNT = "PAYMENT_ACCOUNT"  # 第三方支付账户余额 at a payment institution
+    INCOME = "INCOME"  # 收入: wages and other income the employer or payer still holds (扣留、提取)
+    RECEIVABLE = "RECEIVABLE"  # 到期债权: money a third party owes the debtor, due
     OTHER = "OTHER"
 
 
@@ -109,9 +113,68 @@ ITEM_ACTIONS = frozenset(
     {Action.SEAL, Action.SEIZE, Action.FREEZE, Action.DEDUCT, Action.RENEW, Action.RELEASE}
 )
 PERIOD_ACTIONS = frozenset({Action.SEAL, Action.SEIZE, Action.FREEZE, Action.RENEW})
-ORIGINAL_ACTIONS = frozenset({Action.RENEW, Action.RELEASE})
+# Items of these actions may name the control they act on (<Original>); RENEW and RELEASE must. A DEDUCT
+# names the freeze it takes the money from, or leaves the hub to find the court's freeze of the asset.
+ORIGINAL_ACTIONS = frozenset({Action.RENEW, Action.RELEASE, Action.DEDUCT})
+ORIGINAL_REQUIRED = frozenset({Action.RENEW, Action.RELEASE})
 ALL_CAPABLE_ACTIONS = frozenset({Action.QUERY, Action.LOCATE_PERSON, Action.CREDIT_NOTICE})
-FUNDS_CLASSES = frozenset({AssetClass.DEPOSIT, AssetClass.FUND_ACCOUNT, AssetClass.INSURANCE_POLICY})
+# Money, or a claim to money, that is frozen or deducted by amount: FREEZE and DEDUCT of these name an
+# <Amount>, so that no more than is owed is blocked (DOMAIN.md). Securities are frozen by the security
+# and its quantity, whose value moves: an amount is theirs to give or not.
+FUNDS_CLASSES = frozenset(
+    {
+        AssetClass.DEPOSIT,
+        AssetClass.FUND_ACCOUNT,
+        AssetClass.INSURANCE_POLICY,
+        AssetClass.PAYMENT_ACCOUNT,
+        AssetClass.INCOME,
+        AssetClass.RECEIVABLE,
+    }
+)
+
+# Which asset classes each action that puts or takes a control applies to (DOMAIN.md says why, with the
+# sources). RENEW and RELEASE act on a control, whose class the service checks: here any class a control
+# can have.
+ACTION_CLASSES: dict[Action, frozenset[AssetClass]] = {
+    Action.SEAL: frozenset(
+        {
+            AssetClass.REAL_ESTATE,
+            AssetClass.LAND_RIGHT,
+            AssetClass.FOREST_RIGHT,
+            AssetClass.VEHICLE,
+            AssetClass.MOVABLE,
+            AssetClass.OTHER,
+        }
+    ),
+    Action.SEIZE: frozenset({AssetClass.MOVABLE, AssetClass.VEHICLE}),
+    Action.FREEZE: frozenset(
+        {
+            AssetClass.DEPOSIT,
+            AssetClass.FUND_ACCOUNT,
+            AssetClass.SECURITIES,
+            AssetClass.EQUITY,
+            AssetClass.PAYMENT_ACCOUNT,
+            AssetClass.INCOME,
+            AssetClass.RECEIVABLE,
+            AssetClass.INSURANCE_POLICY,
+            AssetClass.OTHER,
+        }
+    ),
+    Action.DEDUCT: frozenset(
+        {
+            AssetClass.DEPOSIT,
+            AssetClass.FUND_ACCOUNT,
+            AssetClass.PAYMENT_ACCOUNT,
+            AssetClass.INCOME,
+            AssetClass.RECEIVABLE,
+            AssetClass.INSURANCE_POLICY,
+        }
+    ),
+}
+ACTION_CLASSES[Action.RENEW] = (
+    ACTION_CLASSES[Action.SEAL] | ACTION_CLASSES[Action.SEIZE] | ACTION_CLASSES[Action.FREEZE]
+)
+ACTION_CLASSES[Action.RELEASE] = ACTION_CLASSES[Action.RENEW]
 
 REQUIRED_DOCUMENTS: dict[Action, frozenset[DocumentType]] = {
     action: frozenset({DocumentType.NOTICE})
@@ -152,11 +215,14 @@ DEFAULT_LIMITS: dict[Action, int] = {
 }
 
 # Longest control period (and each renewal) in years per asset class (民诉法解释 2022 Art. 485).
-# FUND_ACCOUNT is configurable (HUB_FUND_ACCOUNT_PERIOD_YEARS), default 1 year; OTHER is treated as
-# "other property rights".
+# FUND_ACCOUNT is configurable (HUB_FUND_ACCOUNT_PERIOD_YEARS), default 1 year; PAYMENT_ACCOUNT and
+# INCOME are money held for the debtor and kept to the bank deposits' year; SECURITIES, RECEIVABLE and
+# OTHER are "other property rights" (DOMAIN.md).
 MAX_PERIOD_YEARS: dict[AssetClass, int] = {
     AssetClass.DEPOSIT: 1,
     AssetClass.FUND_ACCOUNT: 1,
+    AssetClass.PAYMENT_ACCOUNT: 1,
+    AssetClass.INCOME: 1,
     AssetClass.VEHICLE: 2,
     AssetClass.MOVABLE: 2,
     AssetClass.REAL_ESTATE: 3,
@@ -164,6 +230,8 @@ MAX_PERIOD_YEARS: dict[AssetClass, int] = {
     AssetClass.FOREST_RIGHT: 3,
     AssetClass.LAND_RIGHT: 3,
     AssetClass.INSURANCE_POLICY: 3,
+    AssetClass.SECURITIES: 3,
+    AssetClass.RECEIVABLE: 3,
     AssetClass.OTHER: 3,
 }
 

@@ -68,6 +68,7 @@ class RequestItem:
     flexible_use: str | None
     original: Original | None
     pos: Pos
+    asset_class_pos: Pos
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ def read_request(tree: etree._ElementTree) -> AssistanceRequest:
                 if original is not None
                 else None,
                 pos=_pos(el),
+                asset_class_pos=_pos(_child(el, "AssetClass")),
             )
         )
     id_type = IdType(_text(subject_el, "IdType"))

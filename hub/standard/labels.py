@@ -52,6 +52,10 @@ ASSET_CLASS_LABELS: dict[AssetClass, str] = {
     AssetClass.FOREST_RIGHT: "林权",
     AssetClass.LAND_RIGHT: "土地权利",
     AssetClass.MOVABLE: "动产",
+    AssetClass.SECURITIES: "证券",
+    AssetClass.PAYMENT_ACCOUNT: "第三方支付账户余额",
+    AssetClass.INCOME: "收入",
+    AssetClass.RECEIVABLE: "到期债权",
     AssetClass.OTHER: "其他财产",
 }
 

@@ -8,18 +8,22 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from itertools import islice
 
 from lxml import etree
 
 from hub.standard import DSIG_NS, NS
 from hub.standard.codes import (
+    ACTION_CLASSES,
     ALL_CAPABLE_ACTIONS,
+    CONTROL_ACTIONS,
     FINAL_OUTCOMES,
     FUNDS_CLASSES,
     ITEM_ACTIONS,
     MAX_PERIOD_YEARS,
     ORIGINAL_ACTIONS,
+    ORIGINAL_REQUIRED,
     PERIOD_ACTIONS,
     REASON_REQUIRED,
     REQUIRED_DOCUMENTS,
@@ -54,6 +58,8 @@ from hub.standard.xml import (
 
 ORGANIZATION_ID_TYPES = frozenset({IdType.USCC, IdType.OTHER})
 PERSON_ID_TYPES = frozenset({IdType.RESIDENT_ID, IdType.PASSPORT, IdType.OTHER})
+# the actions an officer can choose for a class of property (RENEW and RELEASE follow the control)
+CLASS_ACTIONS = CONTROL_ACTIONS | {Action.DEDUCT}
 CONTROL_OUTCOMES = frozenset({Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED})
 MAX_QUEUE_POSITION = 2**31 - 1  # the XSD's positiveInteger is unbounded; the column is an INTEGER
 CURRENCIES = frozenset({"CNY"})  # STANDARD.md shows amounts in CNY (人民币) only
@@ -208,8 +214,29 @@ def request_problems(request: AssistanceRequest, *, fund_account_years: int = 1)
     return problems + _listed(_file_problems(request.documents, "document"))
 
 
+def _listing(codes: Iterable[StrEnum], last: str) -> str:
+    """Codes as "A, B and C" (`last` "and") or "A or B"."""
+    listed = [str(code) for code in codes]
+    return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} {last} {listed[-1]}"
+
+
+def asset_class_problem(action: Action, asset_class: AssetClass) -> str | None:
+    """Why `action` cannot be used on property of `asset_class` (ACTION_CLASSES), or None if it can."""
+    allowed = ACTION_CLASSES.get(action)
+    if allowed is None or asset_class in allowed:
+        return None
+    classes = [c for c in AssetClass if c in allowed]
+    fitting = [a for a in Action if a in CLASS_ACTIONS and asset_class in ACTION_CLASSES[a]]
+    return (
+        f"{action} does not apply to {asset_class}: {action} is for {_listing(classes, 'and')}; "
+        f"use {_listing(fitting, 'or')} for {asset_class}"
+    )
+
+
 def _item_problems(action: Action, item, *, fund_account_years: int) -> list[Problem]:
     problems = []
+    if why := asset_class_problem(action, item.asset_class):
+        problems.append(_at(item.asset_class_pos, why))
     if action in PERIOD_ACTIONS:
         if item.period is None:
             problems.append(_at(item.pos, f"{action} needs a <Period start=.. end=..> on every item"))
@@ -224,12 +251,13 @@ def _item_problems(action: Action, item, *, fund_account_years: int) -> list[Pro
     problems += currency_problems(item.amount, "Amount")
     if action in (Action.FREEZE, Action.DEDUCT) and item.asset_class in FUNDS_CLASSES and item.amount is None:
         problems.append(_at(item.pos, f"{action} of {item.asset_class} needs an <Amount>"))
-    if action in ORIGINAL_ACTIONS and item.original is None:
+    if action in ORIGINAL_REQUIRED and item.original is None:
         problems.append(
             _at(item.pos, f"{action} needs <Original requestNo=.. registrationNo=..> naming the control")
         )
     if action not in ORIGINAL_ACTIONS and item.original is not None:
-        problems.append(_at(item.original.pos, f"{action} takes no <Original>: only RENEW and RELEASE do"))
+        taking = _listing((a for a in Action if a in ORIGINAL_ACTIONS), "and")
+        problems.append(_at(item.original.pos, f"{action} takes no <Original>: only {taking} do"))
     if item.flexible_custodian is not None and action not in (Action.SEAL, Action.SEIZE):
         problems.append(_at(item.pos, f"<Flexible> (活封) is for SEAL and SEIZE only, not {action}"))
     return problems

@@ -138,7 +138,7 @@ def test_standard_md_code_lists_are_in_xsd():
         "Action": 9,
         "SubjectKind": 2,
         "IdType": 4,
-        "AssetClass": 10,
+        "AssetClass": 14,
         "DocumentType": 3,
         "Outcome": 12,
         "ReasonCode": 9,
