@@ -19,6 +19,11 @@ def _asset(code: str) -> str:
     return label_of("AssetClass", code)
 
 
+def _codes(listing: str) -> list[str]:
+    """The codes of "A, B and C" or "A or B", as hub.standard.rules lists them."""
+    return re.split(r", | and | or ", listing)
+
+
 _WORDINGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (
         re.compile(
@@ -35,6 +40,13 @@ _WORDINGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         lambda m: f"{_action(m[1])}须写明每项财产的期限（起始日和届满日）。",
     ),
     (re.compile(r"(\w+) of (\w+) needs an <Amount>"), lambda m: f"{_action(m[1])}{_asset(m[2])}须写明金额。"),
+    (
+        re.compile(r"(\w+) does not apply to (\w+): \w+ is for ([\w, ]+); use ([\w ]+) for \w+"),
+        lambda m: (
+            f"{_asset(m[2])}不能{_action(m[1])}：{_action(m[1])}适用于{'、'.join(map(_asset, _codes(m[3])))}；"
+            f"{_asset(m[2])}应当{'或'.join(map(_action, _codes(m[4])))}。"
+        ),
+    ),
     (
         re.compile(r"(\w+) needs <Original requestNo=\.\. registrationNo=\.\.> naming the control"),
         lambda m: f"{_action(m[1])}须写明原请求编号（及原登记编号）。",

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from conftest import csrf_of, example, example_file, multipart, post_receipt, sign_in, submit
+from conftest import csrf_of, example, example_file, frozen_control, multipart, post_receipt, sign_in, submit
 
 from hub.auth.service import hash_password
 from hub.clock import SHANGHAI, now
@@ -176,6 +176,60 @@ def test_a_refused_form_shows_each_problem_by_its_field_and_keeps_everything(off
     }
     sent = officer.post("/requests/new", data=fixed)
     assert sent.status_code == 303, sent.text
+
+
+def test_a_seizure_of_a_flat_is_refused_in_chinese_next_to_its_class(officer, hub):
+    data = query_form(
+        csrf(officer),
+        action="SEIZE",
+        all_capable="",
+        targets="vehicles",
+        **{
+            "item-0-asset_class": "REAL_ESTATE",
+            "item-0-asset_id": "222426001001GB00012F00010023",
+            "item-0-start": "2026-11-27",
+            "item-0-end": "2028-11-26",
+            "doc-1-type": "RULING",
+        },
+    )
+    files = {**notice_file(), "doc-1-file": ("ruling.pdf", example_file("ruling.pdf"), PDF)}
+    refused = officer.post("/requests/new", data=data, files=files)
+    assert refused.status_code == 422
+    html = refused.text
+    assert "第 1 项财产（财产类别）" in html
+    class_field = html.index('name="item-0-asset_class"')
+    problem = html.index("不动产不能扣押：扣押适用于机动车、动产；不动产应当查封。", class_field)
+    assert problem - class_field < 2500  # after the class's options, before the next field
+    assert problem < html.index('name="item-0-asset_id"')
+    with unit_of_work(hub.sessions) as session:
+        assert session.query(Request).count() == 0
+
+
+def test_a_deduction_from_the_form_names_the_freeze_it_takes_from(officer, hub, token):
+    frozen_control(officer, token)
+    form = officer.get("/requests/new?action=DEDUCT")
+    assert "原请求编号（续行、解除必填；扣划可填所扣的冻结）" in form.text
+    assert re.search(r'data-original-actions="[^"]*DEDUCT', form.text)
+    data = query_form(
+        csrf_of(form.text),
+        action="DEDUCT",
+        all_capable="",
+        targets="housing-fund",
+        case_no="（2026）吉2426执123号",
+        **{
+            "item-0-asset_class": "FUND_ACCOUNT",
+            "item-0-asset_id": "220100123456789",
+            "item-0-amount": "20000.00",
+            "item-0-original_no": "AT-2026-000123",
+            "item-0-registration_no": "GJJ-DJ-2026-0042",
+            "doc-1-type": "RULING",
+        },
+    )
+    files = {**notice_file(), "doc-1-file": ("ruling.pdf", example_file("ruling.pdf"), PDF)}
+    sent = officer.post("/requests/new", data=data, files=files)
+    assert sent.status_code == 303, sent.text
+    document = officer.get(f"{sent.headers['location']}/document").content
+    assert b'<Original requestNo="AT-2026-000123" registrationNo="GJJ-DJ-2026-0042"/>' in document
 
 
 def test_the_server_refuses_a_wrong_check_digit_and_a_missing_notice(officer, hub):
