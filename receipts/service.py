@@ -12,31 +12,18 @@ from hub.auth.service import Principal
 from hub.blobs import BlobStore, own, owned, sha256_hex
 from hub.clock import now
 from hub.config import Settings
-from hub.controls.states import IN_FORCE, TRANSITIONS, ControlEvent, change, register, transition
+from hub.controls.receipted import apply as apply_to_controls
+from hub.controls.receipted import plan_changes, plan_new
 from hub.db import flush_unique
 from hub.directory.service import verify_sender
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
-from hub.models import AuditEvent, Control, FoundAsset, Item, Receipt, ReceiptFile, Task, Unit
+from hub.models import AuditEvent, Control, FoundAsset, Receipt, ReceiptFile, Task, Unit
 from hub.requests.service import Submission
-from hub.standard.codes import CONTROL_ACTIONS, Action, Outcome
-from hub.standard.documents import AssistanceReceipt, ControlResult, Encumbrance
+from hub.standard.codes import Action, Outcome
+from hub.standard.documents import Encumbrance
 from hub.standard.rules import attached_problems, inspect, receipt_problems
 from hub.standard.xml import Problem
 from hub.tasks.service import CLOSED_STATES, request_status
-
-# A receipt on a closed task may only report a later change of a control it created (STANDARD.md).
-# What a further receipt may say of a control its task created: by outcome, the events it may cause (the
-# control's status picks one, hub/controls/states.py). UNABLE ends a waiting control that lapsed, or a
-# registration the unit reported and has since undone (a registry that withdrew its seal).
-STATE_CHANGES = {
-    Outcome.CONTROLLED: (ControlEvent.PROMOTED,),
-    Outcome.RELEASED: (ControlEvent.RELEASED,),
-    Outcome.UNABLE: (ControlEvent.LAPSED, ControlEvent.WITHDRAWN_BY_UNIT),
-}
-FURTHER = (
-    "A further receipt may only report a change of a control it created (WAITLISTED to CONTROLLED, "
-    "RELEASED, or UNABLE for a waiting control that lapsed or a registration withdrawn)."
-)
 
 
 @dataclass
@@ -49,13 +36,6 @@ class Applied:
 
 def _at(pos, message: str) -> Problem:
     return Problem(pos.line, pos.path, message)
-
-
-def _item_for(items: list[Item], result: ControlResult) -> Item | None:
-    for item in items:
-        if item.asset_id == result.asset_id and item.asset_class == str(result.asset_class):
-            return item
-    return None
 
 
 def _controls_of(session: Session, receipt: Receipt) -> list[Control]:
@@ -91,58 +71,6 @@ def _stored(encumbrance: Encumbrance) -> dict[str, str]:
         "description": encumbrance.description,
     }
     return {key: value for key, value in values.items() if value is not None}
-
-
-def _plan_new_controls(
-    document: AssistanceReceipt, action: Action, items: list[Item]
-) -> tuple[list[tuple[ControlResult, Item]], list[Problem]]:
-    """Pair each Control of the receipt with the request's item; those of a new control are the plan."""
-    plan, problems = [], []
-    for result in document.controls:
-        item = _item_for(items, result)
-        if item is None:
-            problems.append(
-                _at(result.pos, f"{result.asset_class} {result.asset_id} is not an item of the request")
-            )
-        else:
-            plan.append((result, item))
-    creates = document.outcome in (Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED) and (
-        action in CONTROL_ACTIONS | {Action.RENEW}
-    )
-    return (plan if creates else []), problems
-
-
-def _state_report(
-    session: Session, document: AssistanceReceipt, task: Task
-) -> tuple[list[tuple[Control, ControlEvent]], list[Problem]]:
-    events = STATE_CHANGES.get(document.outcome)
-    if not document.final or events is None or not document.controls:
-        raise Conflict(
-            f"Task {task.id} is already {task.status}. {FURTHER}",
-            code="task_closed",
-        )
-    changes, problems = [], []
-    for result in document.controls:
-        control = session.execute(
-            select(Control).where(
-                Control.task_id == task.id, Control.registration_no == result.registration_no
-            )
-        ).scalar_one_or_none()
-        if control is None:
-            problems.append(
-                _at(result.pos, f"task {task.id} has no control with RegistrationNo {result.registration_no}")
-            )
-        elif (event := next((e for e in events if transition(control.status, e)), None)) is None:
-            ends = {step.to for (_, e), step in TRANSITIONS.items() if e in events}
-            said = "it is so already" if control.status in ends else "it cannot change so"
-            raise Conflict(
-                f"Task {task.id} is already {task.status} and control {result.registration_no} is "
-                f"{control.status}: {said}. {FURTHER}",
-                code="task_closed",
-            )
-        else:
-            changes.append((control, event))
-    return changes, problems
 
 
 def submit_receipt(
@@ -205,18 +133,17 @@ def submit_receipt(
             )
         )
     action = Action(request.action)
-    closed = task.status in CLOSED_STATES  # then the receipt can only report a change of a control
+    closed = task.status in CLOSED_STATES
     problems += receipt_problems(document, action=None if closed else action)
     unit_owner = ("unit", task.unit_code)
     stored = owned(session, owner=unit_owner, digests=(a.sha256 for a in document.attachments))
     problems += attached_problems(document.attachments, submission.files, stored=stored)
-    state_changes: list[tuple[Control, ControlEvent]] = []
-    new_controls: list[tuple[ControlResult, Item]] = []
-    if closed:
-        state_changes, more = _state_report(session, document, task)
+    years = settings.fund_account_period_years
+    if closed:  # it can only report a change of a control the task created
+        plan = plan_changes(session, document, task, fund_account_years=years)
     else:
-        new_controls, more = _plan_new_controls(document, action, list(request.items))
-    problems += more
+        plan = plan_new(session, document, action, list(request.items), fund_account_years=years)
+    problems += plan.problems
     if problems:
         raise Invalid(f"The receipt was refused: {problems[0].path}: {problems[0].message}", details=problems)
 
@@ -268,16 +195,16 @@ def submit_receipt(
             )
         )
 
-    actor = principal.actor
-    touched = _apply_controls(session, document, task, receipt, action, new_controls, received, actor)
-    for control, event in state_changes:
-        # a renewal extends the same registration: it goes with it
-        if event is ControlEvent.WITHDRAWN_BY_UNIT:
-            touched += _withdraw_renewals(session, control, received, actor)
-        result = next(r for r in document.controls if r.registration_no == control.registration_no)
-        period = (result.period.start, result.period.end) if result.period is not None else None
-        change(session, control, event, at=received, actor=actor, period=period, data=_by(receipt))
-        touched.append(control)
+    touched = apply_to_controls(
+        session,
+        document=document,
+        task=task,
+        receipt=receipt,
+        action=action,
+        plan=plan,
+        at=received,
+        actor=principal.actor,
+    )
 
     if task.status not in CLOSED_STATES:
         if document.final:
@@ -305,82 +232,3 @@ def submit_receipt(
     )
     session.flush()
     return Applied(receipt, task, touched, created=True)
-
-
-def _by(receipt: Receipt) -> dict[str, object]:
-    """What a control's audit event says of the receipt that changed it."""
-    return {"task": receipt.task_id, "receipt_no": receipt.receipt_no}
-
-
-def _withdraw_renewals(session: Session, control: Control, at, actor: str) -> list[Control]:
-    withdrawn = []
-    renewal = session.execute(select(Control).where(Control.renews_id == control.id)).scalars().first()
-    while renewal is not None:
-        if renewal.status in IN_FORCE:
-            change(
-                session,
-                renewal,
-                ControlEvent.WITHDRAWN_WITH_ORIGINAL,
-                at=at,
-                actor=actor,
-                data={"original": control.id},
-            )
-            withdrawn.append(renewal)
-        renewal = session.execute(select(Control).where(Control.renews_id == renewal.id)).scalars().first()
-    return withdrawn
-
-
-def _apply_controls(
-    session: Session,
-    document: AssistanceReceipt,
-    task: Task,
-    receipt: Receipt,
-    action: Action,
-    plan: list[tuple[ControlResult, Item]],
-    at,
-    actor: str,
-) -> list[Control]:
-    touched = []
-    event = ControlEvent.WAITLISTED if document.outcome is Outcome.WAITLISTED else ControlEvent.REGISTERED
-    for result, item in plan:
-        renews = session.get(Control, item.original_control_id) if action is Action.RENEW else None
-        period = result.period
-        control = Control(
-            court_code=task.request.court_code,
-            unit_code=task.unit_code,
-            request_id=task.request_id,
-            task_id=task.id,
-            receipt_id=receipt.id,
-            kind=renews.kind if renews else str(action),
-            asset_class=item.asset_class,
-            asset_id=item.asset_id,
-            registration_no=result.registration_no or (renews.registration_no if renews else None),
-            requested_start=item.period_start,
-            requested_end=item.period_end,
-            period_start=period.start if period else item.period_start,
-            period_end=period.end if period else item.period_end,
-            amount=result.amount.amount if result.amount else item.amount,
-            currency=result.amount.currency if result.amount else item.currency,
-            queue_position=result.queue_position,
-            flexible_custodian=item.flexible_custodian or (renews.flexible_custodian if renews else None),
-            flexible_use=item.flexible_use or (renews.flexible_use if renews else None),
-            renews_id=renews.id if renews else None,
-        )
-        register(session, control, event, at=at, actor=actor, data=_by(receipt))
-        touched.append(control)
-    if action is Action.RELEASE and document.outcome is Outcome.RELEASED:
-        named = {(str(c.asset_class), c.asset_id) for c in document.controls}
-        for item in task.request.items:
-            if named and (item.asset_class, item.asset_id) not in named:
-                continue  # the unit released only the items its receipt names
-            original = session.get(Control, item.original_control_id) if item.original_control_id else None
-            while original is not None and original.unit_code == task.unit_code:
-                if original.status in IN_FORCE:
-                    change(session, original, ControlEvent.RELEASED, at=at, actor=actor, data=_by(receipt))
-                    touched.append(original)
-                # a renewal extends the same control: release it too
-                original = (
-                    session.execute(select(Control).where(Control.renews_id == original.id)).scalars().first()
-                )
-    session.flush()
-    return touched

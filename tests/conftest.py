@@ -366,7 +366,8 @@ def frozen_control(client: TestClient, token) -> dict:
 
 
 def renewed_control(client: TestClient, token) -> tuple[dict, dict]:
-    """The frozen control, then request-renew.xml answered CONTROLLED: the first control and its renewal."""
+    """The frozen control, then request-renew.xml answered CONTROLLED: the first control (now RENEWED)
+    and its renewal."""
     first = frozen_control(client, token)
     renew = submit(client, token("officer"), "request-renew.xml")
     receipt = edited(
@@ -375,8 +376,10 @@ def renewed_control(client: TestClient, token) -> tuple[dict, dict]:
         ("HF-2026-8891", "HF-2026-8894"),
         ('start="2026-11-28" end="2027-11-27"', 'start="2027-11-28" end="2028-11-27"'),
     )
-    [renewal] = post_receipt(client, token("staff-housing-fund"), renew, receipt)["controls"]
-    return first, renewal
+    answered = post_receipt(client, token("staff-housing-fund"), renew, receipt)["controls"]
+    [renewed] = [c for c in answered if c["id"] == first["id"]]  # the renewal carries it on: RENEWED
+    [renewal] = [c for c in answered if c["renews_id"] == first["id"]]
+    return renewed, renewal
 
 
 def waitlisted_seal(client: TestClient, token) -> tuple[dict, dict]:

@@ -39,6 +39,22 @@ def renewal_chain(session: Session, *, control: Control) -> list[Control]:
     return chain
 
 
+def chain_head(session: Session, *, control: Control) -> Control:
+    """The latest control of `control`'s renewal chain: `control` itself when nothing renews it, else
+    the renewal in force, else the latest renewal (at most 1,000 steps: bad data may loop)."""
+    head = control
+    for _ in range(1000):
+        renewals = list(
+            session.execute(
+                select(Control).where(Control.renews_id == head.id).order_by(Control.id)
+            ).scalars()
+        )
+        if not renewals:
+            break
+        head = next((c for c in renewals if c.status in IN_FORCE), renewals[-1])
+    return head
+
+
 def renewal_in_force(session: Session, *, control: Control) -> Control | None:
     """An ACTIVE or WAITLISTED control that renews `control`, if there is one."""
     return (

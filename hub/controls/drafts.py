@@ -9,9 +9,11 @@ Choices a reader should know:
 - Documents. As in the renewal draft, the release draft lists the documents of the request that created
   the control (already stored, so the draft passes as it is) and its <Remarks> says to replace them:
   the release ruling (解除裁定书) and its notice are the court's to write.
-- Which control is named. Releasing a control releases its renewals too (receipts/service.py follows
-  renews_id forward), so a release asked on a renewal whose earlier control is still ACTIVE or
-  WAITLISTED names that earlier control: the property is freed, not only the later period.
+- Which control is named. A renewed control (RENEWED) is carried on by its renewal, so its release names
+  the chain's current control. Releasing a control releases its renewals too (controls/receipted.py
+  follows renews_id forward), so a release asked on a renewal whose earlier control is still ACTIVE or
+  WAITLISTED (a renewal still waiting) names that earlier control: the property is freed, not only the
+  later period.
 - RequestNo. `<root RequestNo>-X<n>`, the root being the request that made the first control of the
   chain, as renewal.py does with -R<n>; a number the court has used already is skipped.
 """
@@ -28,6 +30,7 @@ from hub.config import Settings
 from hub.controls.derived import (
     IN_FORCE,
     E,
+    chain_head,
     control_name,
     derived_request,
     derived_request_no,
@@ -185,6 +188,8 @@ def release_draft(session: Session, *, control: Control, settings: Settings, at:
     """
     if at.tzinfo is None:
         raise ValueError("release_draft needs a timezone-aware `at`")
+    if control.status == ControlStatus.RENEWED:  # carried on by its renewal: release that
+        control = chain_head(session, control=control)
     what = control_name(control)
     if control.status not in IN_FORCE:
         raise Conflict(

@@ -21,15 +21,18 @@ Choices a reader should know:
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from hub.calendar.service import load_calendar
 from hub.clock import SHANGHAI
 from hub.config import Settings
 from hub.controls.derived import (
     E,
+    chain_head,
     control_name,
     derived_request,
     derived_request_no,
@@ -44,6 +47,7 @@ from hub.models import Control, Request
 from hub.standard.codes import Action, AssetClass, period_end
 from hub.standard.labels import label
 from hub.standard.rules import max_years
+from hub.tasks.service import CLOSED_STATES
 
 REQUEST_NO = re.compile(r"[A-Za-z0-9-]{6,40}")
 
@@ -85,35 +89,84 @@ def renewal_request_no(session: Session, *, control: Control) -> str:
     return derived_request_no(session, chain=chain, mark="R", start=len(chain))
 
 
-def _check_renewable(session: Session, *, control: Control, on: date) -> None:
-    what = control_name(control)
+def renewal_refusal(session: Session, *, control: Control, on: date, what: str) -> str | None:
+    """Why `control` (named `what` in the answer) cannot be renewed on `on`, or None when it can: a
+    renewal only while the control is in force, and of the current control of its renewal chain."""
+    if control.status == ControlStatus.RENEWED:
+        head = chain_head(session, control=control)
+        return (
+            f"{what} was already renewed until {head.period_end}: renew the current control {head.id} "
+            f"({head.registration_no or 'no registration no.'}) instead"
+        )
     if control.status != ControlStatus.ACTIVE:
-        raise Conflict(
-            f"{what} is {control.status}: only an ACTIVE control can be renewed.", code="not_renewable"
-        )
+        return f"{what} is {control.status}: only an ACTIVE control can be renewed"
     if control.period_end is None:
-        raise Conflict(
-            f"{what} has no registered end date to renew from: ask the unit {control.unit_code} for it.",
-            code="not_renewable",
-        )
+        return f"{what} has no registered end date to renew from: ask the unit {control.unit_code} for it"
     if on > control.period_end:
-        raise Conflict(
-            f"{what} ended on {control.period_end}: a renewal must be filed before the end date.",
-            code="not_renewable",
-        )
+        return f"{what} ended on {control.period_end}: a renewal must be filed before the end date"
     renewal = renewal_in_force(session, control=control)
     if renewal is not None:
-        raise Conflict(
-            f"{what} was already renewed until {renewal.period_end}: draft the renewal of control "
-            f"{renewal.id} instead.",
-            code="not_renewable",
+        return (
+            f"{what} was already renewed until {renewal.period_end}: renew control {renewal.id} "
+            "instead, before it ends"
         )
+    return None
+
+
+def _check_renewable(session: Session, *, control: Control, on: date) -> None:
+    what = control_name(control)
+    if (why := renewal_refusal(session, control=control, on=on, what=what)) is not None:
+        raise Conflict(f"{why}.", code="not_renewable")
     pending = pending_request_no(session, control=control, action=Action.RENEW)
     if pending is not None:
         raise Conflict(
             f"{what} has a renewal request {pending} waiting for the unit's answer: follow that one.",
             code="not_renewable",
         )
+
+
+@dataclass(frozen=True)
+class LateRenewal:
+    """An open task of a RENEW request due after the end of the control it renews: if the unit acts only
+    by its due date, the control will have lapsed and the renewal be refused (receipted.py)."""
+
+    task_id: int
+    unit_code: str
+    due: date  # the task's due day (projected from the request's arrival while it waits to be served)
+    control_id: int
+    control_end: date
+
+    @property
+    def message(self) -> str:
+        return (
+            f"task {self.task_id} for {self.unit_code} is due on {self.due}, after control {self.control_id} "
+            f"ends on {self.control_end}: unless the unit renews it by then, the control lapses"
+        )
+
+
+def late_renewals(session: Session, *, request: Request) -> list[LateRenewal]:
+    """The open tasks of RENEW `request` whose due day falls after the end of the control they renew: the
+    officer is warned on submission and on the request's page, so that he presses the unit in time."""
+    if request.action != Action.RENEW:
+        return []
+    calendar = None
+    late = []
+    for item in request.items:
+        control = session.get(Control, item.original_control_id) if item.original_control_id else None
+        if control is None or control.period_end is None:
+            continue
+        for task in request.tasks:
+            if task.status in CLOSED_STATES:
+                continue
+            if task.due_at is None:
+                calendar = calendar or load_calendar(session)
+                due = calendar.due(request.received_at, task.limit_days).at
+            else:
+                due = task.due_at
+            day = due.astimezone(SHANGHAI).date()
+            if day > control.period_end:
+                late.append(LateRenewal(task.id, task.unit_code, day, control.id, control.period_end))
+    return late
 
 
 def _terms(control: Control, settings: Settings) -> list[etree._Element]:

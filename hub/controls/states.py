@@ -7,13 +7,16 @@ other module writes a control status literal: they name ControlStatus and Contro
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from hub.audit import record
+from hub.clock import SHANGHAI
 from hub.models import Control
+from hub.standard.codes import period_end
 
 
 class ControlStatus(StrEnum):
@@ -25,6 +28,8 @@ class ControlStatus(StrEnum):
     EXPIRED = "EXPIRED"  # its period ended unrenewed
     LAPSED = "LAPSED"  # a waiting control that never took effect
     WITHDRAWN = "WITHDRAWN"  # its unit undid the registration it had reported
+    RENEWED = "RENEWED"  # superseded by its renewal, which carries the control on from the day after its end
+    DEDUCTED = "DEDUCTED"  # a freeze whose money was taken in full by a deduction (扣划)
 
 
 IN_FORCE = (ControlStatus.ACTIVE, ControlStatus.WAITLISTED)
@@ -37,6 +42,8 @@ LABELS = {
     ControlStatus.EXPIRED: "已到期",
     ControlStatus.LAPSED: "已失效",
     ControlStatus.WITHDRAWN: "单位已撤销登记",
+    ControlStatus.RENEWED: "已续行",
+    ControlStatus.DEDUCTED: "已扣划",
 }
 
 
@@ -51,6 +58,27 @@ class ControlEvent(StrEnum):
     WITHDRAWN_BY_UNIT = "withdrawn_by_unit"  # the unit undid the registration it had reported
     WITHDRAWN_WITH_ORIGINAL = "withdrawn_with_original"  # a renewal goes with the control it renews
     EXPIRED = "expired"  # the hub's job: the period ended and no renewal is in force
+    RENEWED = "renewed"  # its renewal was registered: the renewal carries the control on
+    DEDUCTED = "deducted"  # a deduction took all the frozen money
+    PART_DEDUCTED = "part_deducted"  # a deduction took part of it: the frozen amount is what is left
+    QUEUE_MOVED = "queue_moved"  # a waiting control's position in the queue changed
+
+
+# How a control's history (its page's timeline) names each event.
+EVENT_LABELS = {
+    ControlEvent.REGISTERED: "登记生效",
+    ControlEvent.WAITLISTED: "轮候登记",
+    ControlEvent.PROMOTED: "轮候转为正式",
+    ControlEvent.RELEASED: "解除",
+    ControlEvent.LAPSED: "轮候失效",
+    ControlEvent.WITHDRAWN_BY_UNIT: "单位撤销登记",
+    ControlEvent.WITHDRAWN_WITH_ORIGINAL: "随原措施撤销",
+    ControlEvent.EXPIRED: "到期失效",
+    ControlEvent.RENEWED: "续行登记，由续行措施接续",
+    ControlEvent.DEDUCTED: "全额扣划",
+    ControlEvent.PART_DEDUCTED: "部分扣划",
+    ControlEvent.QUEUE_MOVED: "轮候顺位变更",
+}
 
 
 class Cause(StrEnum):
@@ -93,6 +121,20 @@ TRANSITIONS: dict[tuple[ControlStatus | None, ControlEvent], Transition] = {
     ),
     (ControlStatus.ACTIVE, ControlEvent.EXPIRED): Transition(
         ControlStatus.EXPIRED, Cause.HUB_JOB, "control_expired"
+    ),
+    (ControlStatus.ACTIVE, ControlEvent.RENEWED): Transition(ControlStatus.RENEWED, Cause.UNIT_RECEIPT, None),
+    # the unit undid the first registration: its renewals go with it (WITHDRAWN_WITH_ORIGINAL)
+    (ControlStatus.RENEWED, ControlEvent.WITHDRAWN_BY_UNIT): Transition(
+        ControlStatus.WITHDRAWN, Cause.UNIT_RECEIPT, "control_withdrawn"
+    ),
+    (ControlStatus.ACTIVE, ControlEvent.DEDUCTED): Transition(
+        ControlStatus.DEDUCTED, Cause.UNIT_RECEIPT, None
+    ),
+    (ControlStatus.ACTIVE, ControlEvent.PART_DEDUCTED): Transition(
+        ControlStatus.ACTIVE, Cause.UNIT_RECEIPT, None
+    ),
+    (ControlStatus.WAITLISTED, ControlEvent.QUEUE_MOVED): Transition(
+        ControlStatus.WAITLISTED, Cause.UNIT_RECEIPT, None
     ),
 }
 
@@ -161,13 +203,17 @@ def change(
     at: datetime,
     actor: str,
     period: tuple[date, date] | None = None,
+    amount: Decimal | None = None,
+    queue_position: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> Control:
-    """Move `control` by `event`: check TRANSITIONS, set status and updated_at (a promotion: promoted_at,
-    queue position cleared, and `period` when the unit registered one), record `control.<event>`.
+    """Move `control` by `event`: check TRANSITIONS, set status and updated_at and what the event sets,
+    record `control.<event>`.
 
-    Raises IllegalTransition when the table has no such move from the control's status. Flushes (through
-    the audit record), never commits.
+    What an event sets: PROMOTED promoted_at, the queue position cleared and `period` (the one the unit
+    registered, else the requested length counted from the day it took effect); PART_DEDUCTED `amount`,
+    the money still frozen; QUEUE_MOVED `queue_position`. Raises IllegalTransition when the table has no
+    such move from the control's status. Flushes (through the audit record), never commits.
     """
     was = control.status
     step = transition(was, event)
@@ -176,7 +222,24 @@ def change(
     control.status, control.updated_at = step.to.value, at
     if event is ControlEvent.PROMOTED:
         control.promoted_at, control.queue_position = at, None
-        if period is not None:
-            control.period_start, control.period_end = period
+        control.period_start, control.period_end = period or _from_effect(control, at)
+    elif event is ControlEvent.PART_DEDUCTED:
+        assert amount is not None and amount > 0, "a partial deduction leaves an amount frozen"
+        control.amount = amount
+    elif event is ControlEvent.QUEUE_MOVED:
+        assert queue_position is not None, "a queue move gives the new position"
+        control.queue_position = queue_position
     _record(session, control, event, was, actor, data)
     return control
+
+
+def _from_effect(control: Control, at: datetime) -> tuple[date | None, date | None]:
+    """A promoted control's period when its unit registered none: the length the court asked for (the
+    requested period, else the one registered on the waiting list), counted from the day it took effect
+    (DOMAIN.md: a waiting seal's period runs from when it takes effect)."""
+    start, end = control.requested_start or control.period_start, control.requested_end or control.period_end
+    if start is None or end is None:
+        return control.period_start, control.period_end
+    effective = at.astimezone(SHANGHAI).date()
+    years = next((n for n in range(1, 4) if period_end(start, n) == end), None)
+    return effective, period_end(effective, years) if years else effective + (end - start)

@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from hub.auth.service import Principal
+from hub.controls.renewal import late_renewals
 from hub.deps import HubDep, PrincipalDep, SessionDep, SubmissionDep
 from hub.errors import Forbidden
 from hub.models import Request, Task
@@ -70,12 +71,13 @@ def post_request(
         response.status_code = 200
     elif any(t.status == "created" for t in request.tasks):
         background.add_task(hub.wake)  # after the commit: the worker serves the queued tasks now
-    return RequestOut.of(request)
+    return RequestOut.of(request, late_renewals(session, request=request))
 
 
 @router.get("/requests/{request_id}", response_model=RequestOut)
 def get_request(request_id: int, session: SessionDep, principal: CourtReaderDep) -> RequestOut:
-    return RequestOut.of(visible_request(session, principal=principal, request_id=request_id))
+    request = visible_request(session, principal=principal, request_id=request_id)
+    return RequestOut.of(request, late_renewals(session, request=request))
 
 
 @router.get("/requests", response_model=Page[RequestOut])

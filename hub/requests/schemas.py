@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import inspect
 
 from hub.clock import Instant, now
+from hub.controls.renewal import LateRenewal
 from hub.models import Base, FoundAsset, Receipt, Request, Task
 
 
@@ -49,6 +50,18 @@ class TaskOut(BaseModel):
         return cls.model_validate({**columns_of(task), "overdue": overdue})
 
 
+class WarningOut(BaseModel):
+    """Something the officer should act on that does not stop the request."""
+
+    code: str = Field(description="renewal_due_after_end: a task is due after the control it renews ends.")
+    message: str
+    task_id: int
+    unit_code: str
+    due_date: date
+    control_id: int
+    control_end: date
+
+
 class RequestOut(BaseModel):
     id: int
     request_no: str
@@ -66,14 +79,29 @@ class RequestOut(BaseModel):
     )
     files: list[FileOut]
     tasks: list[TaskOut]
+    warnings: list[WarningOut] = Field(
+        default_factory=list, description="What the officer should act on (the request stands)."
+    )
 
     @classmethod
-    def of(cls, request: Request) -> "RequestOut":
+    def of(cls, request: Request, warnings: list[LateRenewal] = ()) -> "RequestOut":
         return cls.model_validate(
             {
                 **columns_of(request),
                 "files": _files(request.files),
                 "tasks": [TaskOut.of(t) for t in request.tasks],
+                "warnings": [
+                    WarningOut(
+                        code="renewal_due_after_end",
+                        message=w.message,
+                        task_id=w.task_id,
+                        unit_code=w.unit_code,
+                        due_date=w.due,
+                        control_id=w.control_id,
+                        control_end=w.control_end,
+                    )
+                    for w in warnings
+                ],
             }
         )
 

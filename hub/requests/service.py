@@ -14,6 +14,8 @@ from hub.blobs import BlobStore, own, owned, sha256_hex
 from hub.calendar.service import load_calendar
 from hub.clock import now, today_shanghai
 from hub.config import Settings
+from hub.controls.derived import chain_head
+from hub.controls.renewal import renewal_refusal
 from hub.controls.states import IN_FORCE, ControlStatus
 from hub.db import flush_unique
 from hub.delivery.service import enqueue
@@ -96,8 +98,15 @@ def _resolve_targets(session: Session, request: AssistanceRequest) -> tuple[list
 def _original_control(
     session: Session, *, court_code: str, action: Action, item: RequestItem, unit_codes: set[str]
 ) -> tuple[Control | None, Problem | None]:
-    """The control a RENEW or RELEASE item refers to, checked against its state."""
+    """The control a RENEW, RELEASE or DEDUCT item refers to, checked against its state. A DEDUCT that
+    names none deducts from the court's freeze of the same asset at the unit when there is one."""
     original = item.original
+    if original is None:
+        return (
+            _freeze_of(session, court_code=court_code, item=item, unit_codes=unit_codes)
+            if action is Action.DEDUCT
+            else (None, None)
+        )
     query = (
         select(Control)
         .join(Request, Request.id == Control.request_id)
@@ -119,34 +128,25 @@ def _original_control(
     if len(candidates) > 1:
         return None, _problem(original.pos, f"{label} names several controls: give its registrationNo")
     control = candidates[0]
+    what = f"the control {label}"
+    if item.asset_class != control.asset_class:
+        return None, _problem(
+            item.pos,
+            f"{what} is on {control.asset_class} {control.asset_id}: a {action} of it names that class, "
+            f"not {item.asset_class}",
+        )
     if action is Action.RELEASE:
-        if control.status not in IN_FORCE:
+        head = chain_head(session, control=control)
+        if head.status not in IN_FORCE:
             return None, _problem(
-                original.pos,
-                f"the control {label} is {control.status}: only ACTIVE or WAITLISTED can be released",
+                original.pos, f"{what} is {head.status}: only ACTIVE or WAITLISTED can be released"
             )
         return control, None
-    if control.status != ControlStatus.ACTIVE:
-        return None, _problem(
-            original.pos, f"the control {label} is {control.status}: only an ACTIVE control can be renewed"
-        )
-    if control.period_end is None:
-        return None, _problem(original.pos, f"the control {label} has no registered end date to renew from")
-    if today_shanghai() > control.period_end:
-        return None, _problem(
-            original.pos, f"the control {label} ended on {control.period_end}: a renewal must be filed before"
-        )
-    renewal = (
-        session.execute(select(Control).where(Control.renews_id == control.id, Control.status.in_(IN_FORCE)))
-        .scalars()
-        .first()
-    )
-    if renewal is not None:
-        return None, _problem(
-            original.pos,
-            f"the control {label} was already renewed until {renewal.period_end}: renew that renewal "
-            f"(its request {renewal.request_id}) before it ends",
-        )
+    if action is Action.DEDUCT:
+        return _deductible(session, control, what=what, pos=original.pos)
+    why = renewal_refusal(session, control=control, on=today_shanghai(), what=what)
+    if why is not None:
+        return None, _problem(original.pos, why)
     expected_start = control.period_end + timedelta(days=1)
     if item.period is not None and item.period.start != expected_start:
         return None, _problem(
@@ -154,6 +154,52 @@ def _original_control(
             f"the renewed period starts the day after the old end ({control.period_end}): start must be {expected_start}",
         )
     return control, None
+
+
+def _deductible(
+    session: Session, control: Control, *, what: str, pos
+) -> tuple[Control | None, Problem | None]:
+    """The freeze a deduction takes from: the current control of `control`'s chain, an ACTIVE freeze."""
+    head = chain_head(session, control=control)
+    if head.kind != str(Action.FREEZE):
+        return None, _problem(pos, f"{what} is a {head.kind}: a DEDUCT takes money from a FREEZE only")
+    if head.status != ControlStatus.ACTIVE:
+        return None, _problem(
+            pos, f"{what} is {head.status}: a DEDUCT takes money from an ACTIVE freeze only"
+        )
+    return head, None
+
+
+def _freeze_of(
+    session: Session, *, court_code: str, item: RequestItem, unit_codes: set[str]
+) -> tuple[Control | None, Problem | None]:
+    """The court's ACTIVE freeze of the asset of a DEDUCT item that names none: None when there is none
+    (a deduction without a freeze before it), refused when there are several to choose from."""
+    freezes = (
+        session.execute(
+            select(Control)
+            .where(
+                Control.court_code == court_code,
+                Control.unit_code.in_(unit_codes),
+                Control.kind == str(Action.FREEZE),
+                Control.status == ControlStatus.ACTIVE,
+                Control.asset_class == str(item.asset_class),
+                Control.asset_id == item.asset_id,
+            )
+            .order_by(Control.id)
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
+    if len(freezes) > 1:
+        numbers = ", ".join(c.registration_no or f"control {c.id}" for c in freezes)
+        return None, _problem(
+            item.pos,
+            f"the court has {len(freezes)} freezes of {item.asset_class} {item.asset_id} ({numbers}): "
+            "name the one to deduct from with <Original requestNo=.. registrationNo=..>",
+        )
+    return (freezes[0] if freezes else None), None
 
 
 def find_request(session: Session, *, court_code: str, request_no: str) -> Request | None:
@@ -204,17 +250,15 @@ def submit_request(
     problems += attached_problems(document.documents, submission.files, stored=stored)
     originals: list[Control | None] = []
     for item in document.items:
-        control = None
-        if item.original is not None:
-            control, problem = _original_control(
-                session,
-                court_code=document.court_code,
-                action=document.action,
-                item=item,
-                unit_codes={u.code for u in units},
-            )
-            if problem:
-                problems.append(problem)
+        control, problem = _original_control(
+            session,
+            court_code=document.court_code,
+            action=document.action,
+            item=item,
+            unit_codes={u.code for u in units},
+        )
+        if problem:
+            problems.append(problem)
         originals.append(control)
     if problems:
         raise Invalid(f"The request was refused: {problems[0].path}: {problems[0].message}", details=problems)

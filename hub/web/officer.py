@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from hub.auth.service import Principal
 from hub.blobs import blob_response
 from hub.clock import now
+from hub.controls.renewal import late_renewals
 from hub.db import unit_of_work
 from hub.deps import HubDep, SessionDep
 from hub.errors import Conflict, HubError, Invalid, NotFound
@@ -280,6 +281,7 @@ def _detail_page(
         can_cancel=can_cancel,
         cancelled=request.query_params.get("cancelled"),
         action_label=ACTION_LABELS[Action(found.action)],
+        late_renewals=late_renewals(session, request=found),
         **context,
     )
 

@@ -324,11 +324,22 @@ def objection_form(form: FormData, *, max_file_bytes: int) -> Filled:
 
 
 def report_form(form: FormData, *, control: Control, max_file_bytes: int) -> Filled:
-    """A waiting control's later change: took effect (CONTROLLED, with the period registered) or lapsed
-    (UNABLE, with the reason), named by its RegistrationNo (receipts/service.py, STATE_CHANGES)."""
+    """A waiting control's later change: took effect (CONTROLLED, with the period registered), a new place
+    in the queue (WAITLISTED, with it) or lapsed (UNABLE, with the reason), named by its RegistrationNo
+    (hub/controls/receipted.py, STATE_CHANGES)."""
     r = Reader(form)
     asset = (AssetClass(control.asset_class), control.asset_id, control.registration_no)
-    if r.raw("change") == "effective":
+    if r.raw("change") == "queue":
+        position = r.number("queue", "新的轮候顺位")
+        if not r.raw("queue"):
+            r.fail("新的轮候顺位", "请填写新的轮候顺位（1 表示排在第一位）。")
+        fields = {
+            "outcome": Outcome.WAITLISTED,
+            "controls": (
+                ControlEntry(*asset, control.period_start, control.period_end, queue_position=position),
+            ),
+        }
+    elif r.raw("change") == "effective":
         start, end = r.period("", "实际登记的期限")
         fields: dict[str, Any] = {
             "outcome": Outcome.CONTROLLED,
@@ -336,7 +347,7 @@ def report_form(form: FormData, *, control: Control, max_file_bytes: int) -> Fil
         }
     else:
         if r.raw("change") != "lapsed":
-            r.fail("轮候变化", "请选择“轮候已生效”或“轮候已失效”。")
+            r.fail("轮候变化", "请选择“轮候已生效”“轮候顺位变化”或“轮候已失效”。")
         fields = {
             "outcome": Outcome.UNABLE,
             "controls": (ControlEntry(*asset),),

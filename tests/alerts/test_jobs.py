@@ -290,6 +290,11 @@ def test_a_waiting_seal_that_took_effect_is_told_to_the_officer(hub, client, tok
     staff = token("staff-real-estate")
     for receipt in (
         waitlisted,
+        edited(  # first in the queue now
+            waitlisted,
+            ("RE-2026-0302", "RE-2026-0350"),
+            ("<QueuePosition>2</QueuePosition>", "<QueuePosition>1</QueuePosition>"),
+        ),
         edited(
             waitlisted,
             ("RE-2026-0302", "RE-2026-0355"),

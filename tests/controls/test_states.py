@@ -2,6 +2,7 @@
 no other module writes a control status literal."""
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,8 @@ def test_the_table_ends_in_stored_states_and_names_who_causes_each_change():
         "EXPIRED",
         "LAPSED",
         "WITHDRAWN",
+        "RENEWED",
+        "DEDUCTED",
     ]
     assert {event for _, event in TRANSITIONS} == set(ControlEvent)
     assert set(events_from(None)) == {ControlEvent.REGISTERED, ControlEvent.WAITLISTED}
@@ -62,8 +65,11 @@ def test_the_table_ends_in_stored_states_and_names_who_causes_each_change():
         ControlStatus.EXPIRED,
         ControlStatus.LAPSED,
         ControlStatus.WITHDRAWN,
+        ControlStatus.DEDUCTED,
     ):
         assert events_from(status) == (), f"{status} is an end: nothing moves it"
+    # a renewed control is carried on by its renewal; only its unit's withdrawal of the registration moves it
+    assert events_from(ControlStatus.RENEWED) == (ControlEvent.WITHDRAWN_BY_UNIT,)
 
 
 def _events(session, control: Control) -> list[AuditEvent]:
@@ -86,11 +92,25 @@ def test_every_allowed_transition_moves_the_control_and_is_recorded(hub, client,
         control = session.get_one(Control, made["id"])
         control.status, control.queue_position = start.value, 3
         at = control.updated_at.replace(year=2027)
-        change(session, control, event, at=at, actor="test", period=None, data={"why": "test"})
+        control.amount = Decimal("100.00")
+        change(
+            session,
+            control,
+            event,
+            at=at,
+            actor="test",
+            amount=Decimal("40.00"),
+            queue_position=1,
+            data={"why": "test"},
+        )
         expected = TRANSITIONS[start, event]
         assert control.status == expected.to and control.updated_at == at
         if event is ControlEvent.PROMOTED:
             assert control.promoted_at == at and control.queue_position is None
+        if event is ControlEvent.PART_DEDUCTED:
+            assert control.amount == Decimal("40.00")
+        if event is ControlEvent.QUEUE_MOVED:
+            assert control.queue_position == 1
         last = _events(session, control)[-1]
         assert last.kind == f"control.{event}" and last.actor == "test"
         assert f'"from":"{start}"' in last.data and f'"to":"{expected.to}"' in last.data
@@ -106,7 +126,7 @@ def test_an_illegal_transition_is_refused_naming_the_status_and_what_is_allowed(
             change(session, control, ControlEvent.PROMOTED, at=control.updated_at, actor="test")
         assert str(refused.value) == (
             f"control {control.id} is ACTIVE: it cannot be promoted "
-            "(allowed: released, withdrawn_by_unit, withdrawn_with_original, expired)"
+            "(allowed: released, withdrawn_by_unit, withdrawn_with_original, expired, renewed, deducted, part_deducted)"
         )
         assert control.status == ControlStatus.ACTIVE and len(_events(session, control)) == before
         with pytest.raises(IllegalTransition, match="is not yet registered: it cannot be expired"):

@@ -4,6 +4,7 @@ from conftest import (
     edited,
     example,
     frozen_control,
+    listed_files,
     multipart,
     post_receipt,
     renewed_control,
@@ -31,8 +32,72 @@ def test_waitlisted_seal_keeps_queue_position_and_requested_period(client, token
     assert (task["status"], task["outcome"]) == ("completed", "WAITLISTED")
 
 
+def moved_up(client, token, request: dict, position: int, receipt_no: str = "RE-2026-0350") -> dict:
+    """The registry's further receipt: the waiting seal is now number `position` in the queue."""
+    moved = edited(
+        WAITLISTED,
+        ("RE-2026-0302", receipt_no),
+        ("<QueuePosition>2</QueuePosition>", f"<QueuePosition>{position}</QueuePosition>"),
+    )
+    [control] = post_receipt(client, token("staff-real-estate"), request, moved)["controls"]
+    return control
+
+
+def test_a_waiting_control_reports_its_new_place_in_the_queue(client, token):
+    request, waiting = waitlisted_seal(client, token)
+
+    control = moved_up(client, token, request, 1)
+
+    assert (control["id"], control["status"], control["queue_position"]) == (waiting["id"], "WAITLISTED", 1)
+    shown = controls(client, token("officer"), "?status=WAITLISTED")
+    assert [(c["id"], c["queue_position"]) for c in shown] == [(waiting["id"], 1)]
+
+
+def test_a_waiting_control_not_first_in_the_queue_cannot_take_effect(client, token):
+    request, waiting = waitlisted_seal(client, token)
+    took_effect = edited(
+        WAITLISTED,
+        ("RE-2026-0302", "RE-2026-0355"),
+        ("<Outcome>WAITLISTED", "<Outcome>CONTROLLED"),
+        ("<QueuePosition>2</QueuePosition>", ""),
+    )
+    [task] = request["tasks"]
+
+    refused = client.post(
+        f"/api/v1/tasks/{task['id']}/receipts",
+        files=multipart(took_effect, *listed_files(took_effect)),
+        headers=token("staff-real-estate"),
+    )
+
+    assert refused.status_code == 422
+    assert "is number 2 in the queue: only the first waiting control takes effect" in refused.text
+    [still] = controls(client, token("officer"), "?status=WAITLISTED")
+    assert (still["id"], still["queue_position"]) == (waiting["id"], 2)
+
+
+def test_a_promoted_control_without_a_registered_period_runs_from_when_it_took_effect(client, token):
+    request, _ = waitlisted_seal(client, token)
+    moved_up(client, token, request, 1)
+    took_effect = edited(
+        WAITLISTED,
+        ("RE-2026-0302", "RE-2026-0355"),
+        ("2026-11-30T14:00:00", "2027-03-01T09:00:00"),
+        ("<Outcome>WAITLISTED", "<Outcome>CONTROLLED"),
+        ('<Period start="2026-11-27" end="2029-11-26"/>', ""),
+        ("<QueuePosition>2</QueuePosition>", ""),
+    )
+
+    [control] = post_receipt(client, token("staff-real-estate"), request, took_effect)["controls"]
+
+    effective = control["promoted_at"][:10]  # the day the hub learnt it took effect, in +08:00
+    assert control["period_start"] == effective
+    years_later = str(int(effective[:4]) + 3) + effective[4:]
+    assert control["period_end"] < years_later and control["period_end"] > "2029-11-26"
+
+
 def test_waiting_control_taking_effect_is_promoted(client, token):
     request, waiting = waitlisted_seal(client, token)
+    moved_up(client, token, request, 1)
     took_effect = edited(
         WAITLISTED,
         ("RE-2026-0302", "RE-2026-0355"),
@@ -96,22 +161,20 @@ def test_renewal_is_a_new_active_control_renewing_the_first(client, token):
     assert renewal["registration_no"] == "GJJ-DJ-2026-0042"
     assert (renewal["period_start"], renewal["period_end"]) == ("2027-11-28", "2028-11-27")
     listed = {c["id"]: c["status"] for c in controls(client, token("officer"))}
-    assert listed == {first["id"]: "ACTIVE", renewal["id"]: "ACTIVE"}
+    assert listed == {first["id"]: "RENEWED", renewal["id"]: "ACTIVE"}  # one freeze in force, not two
+    assert [c["id"] for c in controls(client, token("officer"), "?status=ACTIVE")] == [renewal["id"]]
 
 
-def test_release_releases_the_control_and_its_renewal(client, token):
+def test_release_naming_the_renewed_control_releases_its_renewal(client, token):
     first, renewal = renewed_control(client, token)
-    release = submit(client, token("officer"), "request-release.xml")
+    release = submit(client, token("officer"), "request-release.xml")  # names the first request
 
     answer = post_receipt(client, token("staff-housing-fund"), release, example("receipt-released.xml"))
 
-    assert {c["id"]: c["status"] for c in answer["controls"]} == {
-        first["id"]: "RELEASED",
-        renewal["id"]: "RELEASED",
-    }
+    assert {c["id"]: c["status"] for c in answer["controls"]} == {renewal["id"]: "RELEASED"}
     assert controls(client, token("officer"), "?status=ACTIVE") == []
-    released = controls(client, token("officer"), "?status=RELEASED")
-    assert sorted(c["id"] for c in released) == sorted([first["id"], renewal["id"]])
+    listed = {c["id"]: c["status"] for c in controls(client, token("officer"))}
+    assert listed == {first["id"]: "RENEWED", renewal["id"]: "RELEASED"}
 
 
 def test_release_receipt_sent_again_is_answered_as_the_first_time(client, token, stored):

@@ -166,18 +166,18 @@ def test_release_draft_names_the_control_and_passes_the_standard(client, token, 
     assert response.json()["action"] == "RELEASE"
 
 
-def test_release_of_a_renewal_names_the_first_control_still_in_force(client, token, hub):
+def test_release_of_a_renewed_control_names_the_renewal_in_force(client, token, hub):
     first, renewal = renewed_control(client, token)
 
-    request = inspect(draft_for(hub, renewal["id"]), expect="request").request
-
-    assert request.request_no == "AT-2026-000123-X1"  # the chain's root request
-    [item] = request.items
-    assert item.original.request_no == "AT-2026-000123"  # releasing it releases the renewal too
+    for named in (first, renewal):  # the renewed control's draft releases the chain's current control
+        request = inspect(draft_for(hub, named["id"]), expect="request").request
+        assert request.request_no == "AT-2026-000123-X1"  # numbered after the chain's root request
+        [item] = request.items
+        assert item.original.request_no == "AT-2026-000124"
     with unit_of_work(hub.sessions) as session:
         remarks = release_remarks(session, control=session.get_one(Control, renewal["id"]))
-    assert remarks == "请协助解除冻结，所附裁定书为本院解除冻结裁定书。其续行措施一并解除。"
-    assert first["id"] != renewal["id"]
+    assert remarks == "请协助解除冻结，所附裁定书为本院解除冻结裁定书。"
+    assert first["status"] == "RENEWED"
 
 
 def test_a_used_number_is_skipped_and_a_pending_release_refused(client, token, hub):

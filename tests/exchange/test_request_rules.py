@@ -407,8 +407,11 @@ def test_a_control_already_renewed_cannot_be_renewed_again_for_the_same_period(c
         ("HF-2026-8891", "HF-2026-8894"),
         ('start="2026-11-28" end="2027-11-27"', 'start="2027-11-28" end="2028-11-27"'),
     )
-    [renewed] = answer(client, token, renewal, receipt)["controls"]
-    assert (renewed["status"], renewed["period_end"]) == ("ACTIVE", "2028-11-27")
+    answered = answer(client, token, renewal, receipt)["controls"]
+    assert [(c["status"], c["period_end"]) for c in answered] == [
+        ("ACTIVE", "2028-11-27"),
+        ("RENEWED", "2027-11-27"),
+    ]
 
     again = edit("request-renew.xml", ("AT-2026-000124", "AT-2026-000128"))
     with nothing_stored(stored):

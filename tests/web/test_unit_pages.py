@@ -221,6 +221,9 @@ def test_a_waiting_seal_then_reported_as_taking_effect_or_lapsed(visitor, token,
     assert 'value="刘敏"' in page and 'value="0433-5552210"' in page  # the handler of the last receipt
     assert f'action="/tasks/{task}/controls/{control["id"]}/report"' in page
 
+    moved = {"csrf": csrf, "change": "queue", "queue": "1", "handler_name": "刘敏"}
+    assert post_form(visitor, f"/tasks/{task}/controls/{control['id']}/report", moved).status_code == 303
+    assert "当前轮候顺位：第 1 位" in visitor.get(f"/tasks/{task}").text
     report = {"csrf": csrf, "change": change, "handler_name": "刘敏", **extra}
     answer = post_form(visitor, f"/tasks/{task}/controls/{control['id']}/report", report)
 
@@ -230,8 +233,9 @@ def test_a_waiting_seal_then_reported_as_taking_effect_or_lapsed(visitor, token,
     if status == "ACTIVE":
         assert changed["promoted_at"] is not None
         assert (changed["period_start"], changed["period_end"]) == ("2027-03-01", "2030-02-28")
-    waiting_receipt, report_receipt = receipts(visitor, token, "real-estate", task)
-    assert (waiting_receipt["outcome"], report_receipt["final"]) == ("WAITLISTED", True)
+    waiting_receipt, moved_receipt, report_receipt = receipts(visitor, token, "real-estate", task)
+    assert (waiting_receipt["outcome"], moved_receipt["outcome"]) == ("WAITLISTED", "WAITLISTED")
+    assert report_receipt["final"] is True
     assert "后续变化" not in visitor.get(f"/tasks/{task}").text  # nothing waits any more
 
 

@@ -1,0 +1,362 @@
+"""What a unit's receipt (回执) does to controls: the controls it registers, the ones it renews, releases,
+deducts from, promotes or withdraws, each through the state machine (states.py).
+
+receipts/service.py stores the receipt; it asks this module first what the receipt would do (`plan_new`,
+`plan_changes`: the refusals as Problems, nothing written) and then to do it (`apply`).
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.clock import SHANGHAI
+from hub.controls.derived import chain_head, control_name
+from hub.controls.states import (
+    IN_FORCE,
+    TRANSITIONS,
+    ControlEvent,
+    ControlStatus,
+    change,
+    register,
+    transition,
+)
+from hub.errors import Conflict
+from hub.models import Control, Item, Receipt, Task
+from hub.standard.codes import CONTROL_ACTIONS, Action, AssetClass, Outcome
+from hub.standard.documents import AssistanceReceipt, ControlResult
+from hub.standard.rules import period_problems
+from hub.standard.xml import Problem
+
+# What a further receipt (on a closed task) may say of a control its task created: by outcome, the
+# events it may cause (the control's status picks one). UNABLE ends a waiting control that lapsed, or a
+# registration the unit reported and has since undone (a registry that withdrew its seal); WAITLISTED
+# reports a waiting control's new place in the queue.
+STATE_CHANGES = {
+    Outcome.CONTROLLED: (ControlEvent.PROMOTED,),
+    Outcome.RELEASED: (ControlEvent.RELEASED,),
+    Outcome.UNABLE: (ControlEvent.LAPSED, ControlEvent.WITHDRAWN_BY_UNIT),
+    Outcome.WAITLISTED: (ControlEvent.QUEUE_MOVED,),
+}
+FURTHER = (
+    "A further receipt may only report a change of a control it created (WAITLISTED to CONTROLLED, "
+    "WAITLISTED with a new QueuePosition, RELEASED, or UNABLE for a waiting control that lapsed or a "
+    "registration withdrawn)."
+)
+DEDUCTS = (Outcome.CONTROLLED, Outcome.PARTIAL)
+
+
+@dataclass
+class Plan:
+    """What a receipt will do to controls, worked out before anything is written."""
+
+    new: list[tuple[ControlResult, Item]] = field(default_factory=list)  # controls it registers
+    changes: list[tuple[Control, ControlEvent, ControlResult]] = field(
+        default_factory=list
+    )  # further receipt
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _at(pos, message: str) -> Problem:
+    return Problem(pos.line, pos.path, message)
+
+
+def _item_for(items: list[Item], result: ControlResult) -> Item | None:
+    for item in items:
+        if item.asset_id == result.asset_id and item.asset_class == str(result.asset_class):
+            return item
+    return None
+
+
+def plan_new(
+    session: Session,
+    document: AssistanceReceipt,
+    action: Action,
+    items: list[Item],
+    *,
+    fund_account_years: int,
+) -> Plan:
+    """Pair each Control of the receipt with the request's item; check what it registers: its period
+    against the legal longest and the one asked, a renewal against the control it renews."""
+    plan = Plan()
+    creates = document.outcome in (Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED) and (
+        action in CONTROL_ACTIONS | {Action.RENEW}
+    )
+    for result in document.controls:
+        item = _item_for(items, result)
+        if item is None:
+            plan.problems.append(
+                _at(result.pos, f"{result.asset_class} {result.asset_id} is not an item of the request")
+            )
+            continue
+        if not creates:
+            continue
+        plan.problems += _period_problems(result, item, fund_account_years=fund_account_years)
+        if action is Action.RENEW and document.outcome is not Outcome.WAITLISTED:
+            plan.problems += _renewal_problems(session, document, result, item)
+        plan.new.append((result, item))
+    return plan
+
+
+def _period_problems(result: ControlResult, item: Item, *, fund_account_years: int) -> list[Problem]:
+    """A registered period no longer than the law allows for the class, nor than the court asked."""
+    period = result.period
+    if period is None:
+        return []
+    problems = period_problems(period, AssetClass(item.asset_class), fund_account_years=fund_account_years)
+    asked = item.period_end - item.period_start if item.period_start and item.period_end else None
+    if not problems and asked is not None and period.end - period.start > asked:
+        problems.append(
+            _at(
+                period.pos,
+                f"the registered period {period.start} to {period.end} is longer than the one the court "
+                f"asked for, {item.period_start} to {item.period_end}: register at most that long",
+            )
+        )
+    return problems
+
+
+def _renewal_problems(
+    session: Session, document: AssistanceReceipt, result: ControlResult, item: Item
+) -> list[Problem]:
+    """A renewal only of a control in force: handled by its end, and starting no later than the day after."""
+    renews = session.get(Control, item.original_control_id) if item.original_control_id else None
+    if renews is None:
+        return []  # the request named no control the hub knew: nothing to renew in the hub
+    what = control_name(renews)
+    handled = document.handled_at.astimezone(SHANGHAI).date()
+    if renews.period_end is not None and (
+        renews.status == ControlStatus.EXPIRED or handled > renews.period_end
+    ):
+        return [
+            _at(
+                result.pos,
+                f"{what} ended on {renews.period_end}: a renewal handled on {handled} comes after its end, "
+                "when the control had lapsed, and cannot continue it. Answer UNABLE (reason "
+                "PRIOR_CONTROL_NOT_FOUND); the court is told that the control lapsed",
+            )
+        ]
+    if renews.status != ControlStatus.ACTIVE:
+        return [_at(result.pos, f"{what} is {renews.status}: only an ACTIVE control can be renewed")]
+    if result.period is not None and renews.period_end is not None:
+        latest = renews.period_end + timedelta(days=1)
+        if result.period.start > latest:
+            return [
+                _at(
+                    result.period.pos,
+                    f"{what} ends on {renews.period_end}: its renewal must start by {latest}, not "
+                    f"{result.period.start}, or the control lapses in between",
+                )
+            ]
+    return []
+
+
+def plan_changes(
+    session: Session, document: AssistanceReceipt, task: Task, *, fund_account_years: int
+) -> Plan:
+    """A further receipt on closed `task`: the change it reports of each control its task created.
+
+    Raises Conflict when the receipt reports nothing a further receipt may, or a change the control's
+    status does not allow.
+    """
+    events = STATE_CHANGES.get(document.outcome)
+    if not document.final or events is None or not document.controls:
+        raise Conflict(f"Task {task.id} is already {task.status}. {FURTHER}", code="task_closed")
+    plan = Plan()
+    for result in document.controls:
+        control = session.execute(
+            select(Control).where(
+                Control.task_id == task.id, Control.registration_no == result.registration_no
+            )
+        ).scalar_one_or_none()
+        if control is None:
+            plan.problems.append(
+                _at(result.pos, f"task {task.id} has no control with RegistrationNo {result.registration_no}")
+            )
+            continue
+        if control.status == ControlStatus.RENEWED and ControlEvent.RELEASED in events:
+            control = chain_head(session, control=control)  # the registration is released as renewed
+        event = next((e for e in events if transition(control.status, e)), None)
+        if event is None:
+            ends = {step.to for (_, e), step in TRANSITIONS.items() if e in events}
+            said = "it is so already" if control.status in ends else "it cannot change so"
+            raise Conflict(
+                f"Task {task.id} is already {task.status} and control {result.registration_no} is "
+                f"{control.status}: {said}. {FURTHER}",
+                code="task_closed",
+            )
+        plan.problems += _change_problems(control, event, result, task, fund_account_years=fund_account_years)
+        plan.changes.append((control, event, result))
+    return plan
+
+
+def _change_problems(
+    control: Control, event: ControlEvent, result: ControlResult, task: Task, *, fund_account_years: int
+) -> list[Problem]:
+    what = control_name(control)
+    if event is ControlEvent.PROMOTED:
+        if control.queue_position is not None and control.queue_position > 1:
+            return [
+                _at(
+                    result.pos,
+                    f"{what} is number {control.queue_position} in the queue: only the first waiting control "
+                    "takes effect when the one before it ends. Report its place first (Outcome WAITLISTED "
+                    "with QueuePosition 1)",
+                )
+            ]
+        item = _item_for(list(task.request.items), result)
+        if item is not None:
+            return _period_problems(result, item, fund_account_years=fund_account_years)
+    if event is ControlEvent.QUEUE_MOVED and result.queue_position == control.queue_position:
+        return [_at(result.pos, f"{what} is number {control.queue_position} in the queue already")]
+    return []
+
+
+def by(receipt: Receipt) -> dict[str, object]:
+    """What a control's audit event says of the receipt that changed it."""
+    return {"task": receipt.task_id, "receipt_no": receipt.receipt_no}
+
+
+def apply(
+    session: Session,
+    *,
+    document: AssistanceReceipt,
+    task: Task,
+    receipt: Receipt,
+    action: Action,
+    plan: Plan,
+    at,
+    actor: str,
+) -> list[Control]:
+    """Do what `plan` says, and what the receipt does to the controls its request named (a release, a
+    deduction); returns every control it touched. Flushes, never commits."""
+    touched = _register(session, document, task, receipt, action, plan.new, at, actor)
+    for control, event, result in plan.changes:
+        if (
+            event is ControlEvent.WITHDRAWN_BY_UNIT
+        ):  # a renewal extends the same registration: it goes with it
+            touched += _withdraw_renewals(session, control, at, actor)
+        period = (result.period.start, result.period.end) if result.period is not None else None
+        change(
+            session,
+            control,
+            event,
+            at=at,
+            actor=actor,
+            period=period,
+            queue_position=result.queue_position,
+            data=by(receipt),
+        )
+        touched.append(control)
+    if action is Action.RELEASE and document.outcome is Outcome.RELEASED:
+        touched += _release(session, document, task, receipt, at, actor)
+    if action is Action.DEDUCT and document.outcome in DEDUCTS:
+        touched += _deduct(session, document, task, receipt, at, actor)
+    session.flush()
+    return touched
+
+
+def _register(session, document, task, receipt, action, new, at, actor) -> list[Control]:
+    touched = []
+    event = ControlEvent.WAITLISTED if document.outcome is Outcome.WAITLISTED else ControlEvent.REGISTERED
+    for result, item in new:
+        renews = session.get(Control, item.original_control_id) if action is Action.RENEW else None
+        period = result.period
+        control = Control(
+            court_code=task.request.court_code,
+            unit_code=task.unit_code,
+            request_id=task.request_id,
+            task_id=task.id,
+            receipt_id=receipt.id,
+            kind=renews.kind if renews else str(action),
+            asset_class=item.asset_class,
+            asset_id=item.asset_id,
+            registration_no=result.registration_no or (renews.registration_no if renews else None),
+            requested_start=item.period_start,
+            requested_end=item.period_end,
+            period_start=period.start if period else item.period_start,
+            period_end=period.end if period else item.period_end,
+            amount=result.amount.amount if result.amount else item.amount,
+            currency=result.amount.currency if result.amount else item.currency,
+            queue_position=result.queue_position,
+            flexible_custodian=item.flexible_custodian or (renews.flexible_custodian if renews else None),
+            flexible_use=item.flexible_use or (renews.flexible_use if renews else None),
+            renews_id=renews.id if renews else None,
+        )
+        register(session, control, event, at=at, actor=actor, data=by(receipt))
+        touched.append(control)
+        if renews is not None and event is ControlEvent.REGISTERED:
+            # the renewal carries the control on from the day after its end: the chain counts once
+            change(
+                session,
+                renews,
+                ControlEvent.RENEWED,
+                at=at,
+                actor=actor,
+                data={**by(receipt), "renewal": control.id},
+            )
+            touched.append(renews)
+    return touched
+
+
+def _withdraw_renewals(session: Session, control: Control, at, actor: str) -> list[Control]:
+    withdrawn = []
+    renewal = session.execute(select(Control).where(Control.renews_id == control.id)).scalars().first()
+    while renewal is not None:
+        if renewal.status in IN_FORCE:
+            change(
+                session,
+                renewal,
+                ControlEvent.WITHDRAWN_WITH_ORIGINAL,
+                at=at,
+                actor=actor,
+                data={"original": control.id},
+            )
+            withdrawn.append(renewal)
+        renewal = session.execute(select(Control).where(Control.renews_id == renewal.id)).scalars().first()
+    return withdrawn
+
+
+def _release(session, document, task, receipt, at, actor) -> list[Control]:
+    """A RELEASE answered RELEASED: the controls its items name, with their renewals in force."""
+    touched = []
+    named = {(str(c.asset_class), c.asset_id) for c in document.controls}
+    for item in task.request.items:
+        if named and (item.asset_class, item.asset_id) not in named:
+            continue  # the unit released only the items its receipt names
+        original = session.get(Control, item.original_control_id) if item.original_control_id else None
+        while original is not None and original.unit_code == task.unit_code:
+            if original.status in IN_FORCE:
+                change(session, original, ControlEvent.RELEASED, at=at, actor=actor, data=by(receipt))
+                touched.append(original)
+            # a renewal extends the same control: release it too
+            original = (
+                session.execute(select(Control).where(Control.renews_id == original.id)).scalars().first()
+            )
+    return touched
+
+
+def _deduct(session, document, task, receipt, at, actor) -> list[Control]:
+    """A DEDUCT answered CONTROLLED or PARTIAL: the money taken leaves the freeze it came from, which ends
+    as DEDUCTED once nothing is left frozen (or when a freeze of no stated amount was deducted as asked)."""
+    touched = []
+    items = list(task.request.items)
+    for result in document.controls:
+        item = _item_for(items, result)
+        freeze = session.get(Control, item.original_control_id) if item and item.original_control_id else None
+        if freeze is None or freeze.status != ControlStatus.ACTIVE:
+            continue
+        taken: Decimal | None = result.amount.amount if result.amount else item.amount
+        data = {**by(receipt), "deducted": str(taken) if taken is not None else None}
+        if taken is not None and freeze.amount is not None and taken < freeze.amount:
+            left = freeze.amount - taken
+            data["left"] = str(left)
+            change(session, freeze, ControlEvent.PART_DEDUCTED, at=at, actor=actor, amount=left, data=data)
+        elif (taken is not None and freeze.amount is not None) or document.outcome is Outcome.CONTROLLED:
+            change(session, freeze, ControlEvent.DEDUCTED, at=at, actor=actor, data=data)
+        else:
+            continue  # part of a freeze, how much unknown: it stays as it is
+        touched.append(freeze)
+    return touched

@@ -1,0 +1,272 @@
+"""A control's life as an officer follows it through the API: renewals that supersede, renewals only while
+in force, deductions that draw down their freeze, registered periods no longer than the law and the court
+allow. Each test is a hole the hub had before hub/controls/receipted.py."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from conftest import (
+    edited,
+    example,
+    frozen_control,
+    listed_files,
+    multipart,
+    post_receipt,
+    renewed_control,
+    sign_in,
+    submit,
+)
+
+from hub.clock import today_shanghai
+from hub.standard.codes import period_end
+
+CONTROLLED = example("receipt-controlled.xml")  # GJJ-DJ-2026-0042, 2026-11-28 to 2027-11-27, 50,000.00
+
+
+def controls(client, headers, query: str = "") -> list[dict]:
+    return client.get(f"/api/v1/controls{query}", headers=headers).json()["items"]
+
+
+def refused(client, headers, request: dict, document: bytes) -> str:
+    """Post the receipt to the request's only task; it must be refused (422): the answer's text."""
+    [task] = request["tasks"]
+    response = client.post(
+        f"/api/v1/tasks/{task['id']}/receipts",
+        files=multipart(document, *listed_files(document)),
+        headers=headers,
+    )
+    assert response.status_code == 422, response.text
+    return response.json()["error"]["message"]
+
+
+def renew_answer(renew: dict, receipt_no: str, *changes: tuple[str, str]) -> bytes:
+    """The housing fund's receipt for the RENEW `renew`, registered 2027-11-28 to 2028-11-27."""
+    return edited(
+        CONTROLLED,
+        ("AT-2026-000123", renew["request_no"]),
+        ("HF-2026-8891", receipt_no),
+        ('start="2026-11-28" end="2027-11-27"', 'start="2027-11-28" end="2028-11-27"'),
+        *changes,
+    )
+
+
+def test_a_renewed_freeze_is_counted_once(client, token):
+    first, renewal = renewed_control(client, token)
+
+    in_force = controls(client, token("officer"), "?status=ACTIVE")
+
+    assert [(c["id"], c["period_end"]) for c in in_force] == [(renewal["id"], "2028-11-27")]
+    assert first["status"] == "RENEWED"
+    draft = client.get(f"/api/v1/controls/{first['id']}/renewal-draft", headers=token("officer"))
+    assert draft.status_code == 409 and f"renew the current control {renewal['id']}" in draft.text
+
+
+def test_a_renewal_handled_after_the_control_ended_is_refused_and_nothing_renewed(client, token):
+    control = frozen_control(client, token)
+    renew = submit(client, token("officer"), "request-renew.xml")
+    late = renew_answer(renew, "HF-2026-8894", ("2026-11-28T10:00:00", "2027-11-29T10:00:00"))
+
+    message = refused(client, token("staff-housing-fund"), renew, late)
+
+    assert "Control" in message and "GJJ-DJ-2026-0042" in message
+    assert "ended on 2027-11-27: a renewal handled on 2027-11-29 comes after its end" in message
+    assert [(c["id"], c["status"]) for c in controls(client, token("officer"))] == [(control["id"], "ACTIVE")]
+
+
+def test_a_renewal_registered_with_a_gap_after_the_end_is_refused(client, token):
+    frozen_control(client, token)
+    renew = submit(client, token("officer"), "request-renew.xml")
+    gap = renew_answer(renew, "HF-2026-8894", ('start="2027-11-28"', 'start="2027-12-01"'))
+
+    message = refused(client, token("staff-housing-fund"), renew, gap)
+
+    assert "its renewal must start by 2027-11-28, not 2027-12-01" in message
+
+
+def test_a_renew_of_another_asset_class_is_refused_naming_both(client, token):
+    frozen_control(client, token)  # a FUND_ACCOUNT freeze: one year at most
+    as_equity = edited(
+        example("request-renew.xml"),
+        ("<AssetClass>FUND_ACCOUNT</AssetClass>", "<AssetClass>EQUITY</AssetClass>"),
+        ('end="2028-11-27"', 'end="2030-11-27"'),  # three years, as equity would allow
+    )
+
+    response = client.post(
+        "/api/v1/requests", files=multipart(as_equity, *listed_files(as_equity)), headers=token("officer")
+    )
+
+    assert response.status_code == 422, response.text
+    message = response.json()["error"]["message"]
+    assert "FUND_ACCOUNT 220100123456789" in message and "not EQUITY" in message
+
+
+def test_a_registered_period_longer_than_the_law_allows_is_refused(client, token):
+    freeze = submit(client, token("officer"), "request-freeze.xml")  # asks 2026-11-27 to 2027-11-26
+    too_long = edited(
+        CONTROLLED, ('start="2026-11-28" end="2027-11-27"', 'start="2026-11-28" end="2027-11-28"')
+    )
+
+    message = refused(client, token("staff-housing-fund"), freeze, too_long)
+
+    assert (
+        "a control on FUND_ACCOUNT lasts at most 1 year(s): from 2026-11-28 it must end by 2027-11-27"
+        in message
+    )
+
+
+def test_a_registered_period_longer_than_asked_but_lawful_is_refused(client, token):
+    seal = submit(client, token("officer"), "request-seal.xml")  # asks 2026-11-27 to 2029-11-26
+    asked_less = edited(
+        example("request-seal.xml"),
+        ("AT-2026-000102", "AT-2026-000140"),
+        ('end="2029-11-26"', 'end="2027-11-26"'),
+    )
+    response = client.post(
+        "/api/v1/requests", files=multipart(asked_less, *listed_files(asked_less)), headers=token("officer")
+    )
+    assert response.status_code == 201, response.text
+    three_years = edited(
+        example("receipt-waitlisted.xml"),
+        ("AT-2026-000102", "AT-2026-000140"),
+        ("<Outcome>WAITLISTED", "<Outcome>CONTROLLED"),
+        ("<QueuePosition>2</QueuePosition>", ""),
+    )
+
+    message = refused(client, token("staff-real-estate"), response.json(), three_years)
+
+    assert message.endswith(
+        "the registered period 2026-11-27 to 2029-11-26 is longer than the one the court asked for, "
+        "2026-11-27 to 2027-11-26: register at most that long"
+    )
+    assert seal["status"] == "open"
+
+
+def deduct(client, token, amount: str, request_no: str, *changes: tuple[str, str]) -> dict:
+    """request-deduct.xml of `amount` from the fund account (the insurer's item left out)."""
+    document = edited(
+        example("request-deduct.xml"),
+        ("AT-2026-000104", request_no),
+        ('<Amount currency="CNY">50000.00</Amount>', f'<Amount currency="CNY">{amount}</Amount>'),
+        ('    <Unit code="insurer-picc"/>\n', ""),
+        *changes,
+    )
+    start = document.index(b"    <Item>", document.index(b"</Item>"))
+    document = document[:start] + document[document.index(b"</Item>", start) + len(b"</Item>\n") :]
+    response = client.post(
+        "/api/v1/requests", files=multipart(document, *listed_files(document)), headers=token("officer")
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def deducted(client, token, request: dict, amount: str, receipt_no: str, outcome: str = "CONTROLLED") -> list:
+    receipt = edited(
+        CONTROLLED,
+        ("AT-2026-000123", request["request_no"]),
+        ("HF-2026-8891", receipt_no),
+        ('      <Period start="2026-11-28" end="2027-11-27"/>\n', ""),
+        ("GJJ-DJ-2026-0042", f"GJJ-KH-{receipt_no}"),
+        ('<Amount currency="CNY">50000.00</Amount>', f'<Amount currency="CNY">{amount}</Amount>'),
+        ("<Outcome>CONTROLLED", f"<Outcome>{outcome}"),
+    )
+    if outcome == "PARTIAL":
+        receipt = receipt.replace(
+            b"<Results>", '<Reason code="OTHER">账户余额不足。</Reason>\n  <Results>'.encode()
+        )
+    return post_receipt(client, token("staff-housing-fund"), request, receipt)["controls"]
+
+
+def test_a_deduction_draws_down_the_freeze_it_names_and_ends_it_when_all_is_taken(client, token):
+    freeze = frozen_control(client, token)
+    original = '<Original requestNo="AT-2026-000123" registrationNo="GJJ-DJ-2026-0042"/>\n    </Item>'
+
+    first = deduct(client, token, "20000.00", "AT-2026-000150", ("    </Item>", "      " + original))
+    [drawn] = deducted(client, token, first, "20000.00", "HF-2026-9001")
+
+    assert (drawn["id"], drawn["status"], drawn["amount"]) == (freeze["id"], "ACTIVE", "30000.00")
+    draft = client.get(f"/api/v1/controls/{freeze['id']}/renewal-draft", headers=token("officer"))
+    assert 'currency="CNY">30000.00</Amount>' in draft.text  # the renewal freezes what is left
+
+    second = deduct(client, token, "30000.00", "AT-2026-000151")  # names none: the court's freeze of it
+    [ended] = deducted(client, token, second, "30000.00", "HF-2026-9002")
+
+    assert (ended["id"], ended["status"]) == (freeze["id"], "DEDUCTED")
+    assert controls(client, token("officer"), "?status=ACTIVE") == []
+    draft = client.get(f"/api/v1/controls/{freeze['id']}/renewal-draft", headers=token("officer"))
+    assert draft.status_code == 409 and "DEDUCTED" in draft.text
+
+
+def test_a_deduction_that_took_part_of_what_was_asked_leaves_the_rest_frozen(client, token):
+    freeze = frozen_control(client, token)
+    request = deduct(client, token, "50000.00", "AT-2026-000152")
+
+    [drawn] = deducted(client, token, request, "31234.56", "HF-2026-9003", outcome="PARTIAL")
+
+    assert (drawn["id"], drawn["status"]) == (freeze["id"], "ACTIVE")
+    assert Decimal(drawn["amount"]) == Decimal("50000.00") - Decimal("31234.56")
+
+
+def test_a_deduction_naming_a_control_that_is_no_freeze_is_refused(client, token):
+    seal = submit(client, token("officer"), "request-seal.xml")
+    controlled = edited(
+        example("receipt-waitlisted.xml"),
+        ("<Outcome>WAITLISTED", "<Outcome>CONTROLLED"),
+        ("<QueuePosition>2</QueuePosition>", ""),
+    )
+    post_receipt(client, token("staff-real-estate"), seal, controlled)
+    frozen_control(client, token)
+    naming_the_seal = '<Original requestNo="AT-2026-000102" registrationNo="BDC-CF-2026-0117"/>\n    </Item>'
+    document = edited(
+        example("request-deduct.xml"),
+        ('<Unit code="insurer-picc"/>', '<Unit code="real-estate"/>'),
+        ("    </Item>", "      " + naming_the_seal),
+    )
+
+    response = client.post(
+        "/api/v1/requests", files=multipart(document, *listed_files(document)), headers=token("officer")
+    )
+
+    assert response.status_code == 422, response.text
+    assert (
+        "no control on 220100123456789" in response.text
+        or "a DEDUCT takes money from a FREEZE" in response.text
+    )
+
+
+def test_a_renew_due_after_the_control_ends_warns_the_officer(visitor, token):
+    client = visitor
+    today = today_shanghai()
+    start = period_end(today, -1) + timedelta(days=2)  # a one-year freeze that ends today
+    freeze = edited(
+        example("request-freeze.xml"),
+        ('start="2026-11-27" end="2027-11-26"', f'start="{start}" end="{today}"'),
+    )
+    request = client.post(
+        "/api/v1/requests", files=multipart(freeze, *listed_files(freeze)), headers=token("officer")
+    )
+    assert request.status_code == 201, request.text
+    registered = edited(CONTROLLED, ('start="2026-11-28" end="2027-11-27"', f'start="{start}" end="{today}"'))
+    post_receipt(client, token("staff-housing-fund"), request.json(), registered)
+    tomorrow = today + timedelta(days=1)
+    renew = edited(
+        example("request-renew.xml"),
+        ('start="2027-11-28" end="2028-11-27"', f'start="{tomorrow}" end="{period_end(tomorrow, 1)}"'),
+    )
+
+    response = client.post(
+        "/api/v1/requests", files=multipart(renew, *listed_files(renew)), headers=token("officer")
+    )
+
+    assert response.status_code == 201, response.text  # the request stands: the unit may still act today
+    [warning] = response.json()["warnings"]
+    assert (warning["code"], warning["unit_code"], warning["control_end"]) == (
+        "renewal_due_after_end",
+        "housing-fund",
+        today.isoformat(),
+    )
+    assert warning["due_date"] > today.isoformat()
+    shown = client.get(f"/api/v1/requests/{response.json()['id']}", headers=token("officer")).json()
+    assert shown["warnings"] == [warning]
+    sign_in(client, "officer")
+    page = client.get(f"/requests/{response.json()['id']}").text
+    assert f"晚于所续行措施的到期日 {today}" in page
