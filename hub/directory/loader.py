@@ -17,7 +17,7 @@ from adapters.base import ChannelConfig
 from adapters.ckw import CkwChannel
 from adapters.inbox import InboxChannel
 from adapters.registry import registry
-from hub.standard.codes import DEFAULT_LIMITS, FUNDS_CLASSES, ITEM_ACTIONS, Action, AssetClass
+from hub.standard.codes import ACTION_CLASSES, DEFAULT_LIMITS, ITEM_ACTIONS, Action, AssetClass
 from hub.standard.signatures import load_certificate
 from hub.tomlfile import got_of, load_model, message_of
 
@@ -132,8 +132,9 @@ class UnitEntry(Signing):
             raise ValueError(f"limits: {', '.join(extra)} not among the unit's actions")
         if ITEM_ACTIONS & set(self.actions) and not self.asset_classes:
             raise ValueError("asset_classes: required for a unit that controls property")
-        if Action.DEDUCT in self.actions and not FUNDS_CLASSES & set(self.asset_classes):
-            raise ValueError("asset_classes: DEDUCT needs DEPOSIT, FUND_ACCOUNT or INSURANCE_POLICY")
+        if Action.DEDUCT in self.actions and not ACTION_CLASSES[Action.DEDUCT] & set(self.asset_classes):
+            deductible = ", ".join(c for c in AssetClass if c in ACTION_CLASSES[Action.DEDUCT])
+            raise ValueError(f"asset_classes: DEDUCT needs one of {deductible}")
         for key, channel in (
             ("channel", self.channel),
             *((f"fallback[{i}]", c) for i, c in enumerate(self.fallback)),

@@ -245,6 +245,14 @@ BROKEN = [
         id="controls-without-assets",
     ),
     pytest.param(
+        [unit_toml(actions='["QUERY", "FREEZE", "DEDUCT"]', classes='["EQUITY", "SECURITIES"]')],
+        [
+            "unit 'vehicles' (units[0]): asset_classes: DEDUCT needs one of ",
+            "PAYMENT_ACCOUNT, INCOME, RECEIVABLE",
+        ],
+        id="deduct-without-money",
+    ),
+    pytest.param(
         [unit_toml(actions='["QUERY", "QUERY"]')],
         ["unit 'vehicles' (units[0]): actions: duplicate QUERY"],
         id="duplicate-action",
