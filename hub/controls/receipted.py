@@ -33,17 +33,19 @@ from hub.standard.xml import Problem
 # What a further receipt (on a closed task) may say of a control its task created: by outcome, the
 # events it may cause (the control's status picks one). UNABLE ends a waiting control that lapsed, or a
 # registration the unit reported and has since undone (a registry that withdrew its seal); WAITLISTED
-# reports a waiting control's new place in the queue.
+# reports a waiting control's new place in the queue; PARTIAL that the court ahead disposed of part of
+# the property (the Reason says which part; the waiting control stays on the rest, its Amount what remains).
 STATE_CHANGES = {
     Outcome.CONTROLLED: (ControlEvent.PROMOTED,),
     Outcome.RELEASED: (ControlEvent.RELEASED,),
     Outcome.UNABLE: (ControlEvent.LAPSED, ControlEvent.WITHDRAWN_BY_UNIT),
     Outcome.WAITLISTED: (ControlEvent.QUEUE_MOVED,),
+    Outcome.PARTIAL: (ControlEvent.PART_DISPOSED,),
 }
 FURTHER = (
     "A further receipt may only report a change of a control it created (WAITLISTED to CONTROLLED, "
-    "WAITLISTED with a new QueuePosition, RELEASED, or UNABLE for a waiting control that lapsed or a "
-    "registration withdrawn)."
+    "WAITLISTED with a new QueuePosition, PARTIAL for a waiting control whose property was disposed of in "
+    "part, RELEASED, or UNABLE for a waiting control that lapsed or a registration withdrawn)."
 )
 DEDUCTS = (Outcome.CONTROLLED, Outcome.PARTIAL)
 
@@ -187,13 +189,21 @@ def plan_changes(
                 f"{control.status}: {said}. {FURTHER}",
                 code="task_closed",
             )
-        plan.problems += _change_problems(control, event, result, task, fund_account_years=fund_account_years)
+        plan.problems += _change_problems(
+            control, event, result, task, reason=document.reason_text, fund_account_years=fund_account_years
+        )
         plan.changes.append((control, event, result))
     return plan
 
 
 def _change_problems(
-    control: Control, event: ControlEvent, result: ControlResult, task: Task, *, fund_account_years: int
+    control: Control,
+    event: ControlEvent,
+    result: ControlResult,
+    task: Task,
+    *,
+    reason: str | None,
+    fund_account_years: int,
 ) -> list[Problem]:
     what = control_name(control)
     if event is ControlEvent.PROMOTED:
@@ -209,6 +219,17 @@ def _change_problems(
         item = _item_for(list(task.request.items), result)
         if item is not None:
             return _period_problems(result, item, fund_account_years=fund_account_years)
+    if event is ControlEvent.PART_DISPOSED:
+        if not reason:
+            return [_at(result.pos, f"{what}: say in <Reason> which part of the property was disposed of")]
+        left = result.amount.amount if result.amount else None
+        if left is not None and control.amount is not None and left >= control.amount:
+            return [
+                _at(
+                    result.pos,
+                    f"{what} is on {control.amount}: after a part was disposed of, less remains, not {left}",
+                )
+            ]
     if event is ControlEvent.QUEUE_MOVED and result.queue_position == control.queue_position:
         return [_at(result.pos, f"{what} is number {control.queue_position} in the queue already")]
     return []
@@ -239,6 +260,12 @@ def apply(
         ):  # a renewal extends the same registration: it goes with it
             touched += _withdraw_renewals(session, control, at, actor)
         period = (result.period.start, result.period.end) if result.period is not None else None
+        data = by(receipt)
+        if event is ControlEvent.PART_DISPOSED:  # what was disposed of, in the unit's words
+            data |= {
+                "disposed": document.reason_text,
+                "remaining": str(result.amount.amount) if result.amount else None,
+            }
         change(
             session,
             control,
@@ -246,8 +273,9 @@ def apply(
             at=at,
             actor=actor,
             period=period,
+            amount=result.amount.amount if result.amount else None,
             queue_position=result.queue_position,
-            data=by(receipt),
+            data=data,
         )
         touched.append(control)
     if action is Action.RELEASE and document.outcome is Outcome.RELEASED:

@@ -62,6 +62,8 @@ class ControlEvent(StrEnum):
     DEDUCTED = "deducted"  # a deduction took all the frozen money
     PART_DEDUCTED = "part_deducted"  # a deduction took part of it: the frozen amount is what is left
     QUEUE_MOVED = "queue_moved"  # a waiting control's position in the queue changed
+    PART_DISPOSED = "part_disposed"  # the court ahead disposed of part of the property: waiting on the rest
+    IMPORTED = "imported"  # made before the hub, on paper or in another system, and entered by the court
 
 
 # How a control's history (its page's timeline) names each event.
@@ -78,6 +80,8 @@ EVENT_LABELS = {
     ControlEvent.DEDUCTED: "全额扣划",
     ControlEvent.PART_DEDUCTED: "部分扣划",
     ControlEvent.QUEUE_MOVED: "轮候顺位变更",
+    ControlEvent.PART_DISPOSED: "部分财产已被处置，轮候及于其余部分",
+    ControlEvent.IMPORTED: "补录（平台建立前已采取的措施）",
 }
 
 
@@ -86,6 +90,7 @@ class Cause(StrEnum):
 
     UNIT_RECEIPT = "unit receipt"  # a unit's receipt, through receipts/service.py
     HUB_JOB = "hub job"  # the hub's scheduled jobs (hub/alerts/jobs.py)
+    COURT_IMPORT = "court import"  # an officer or administrator entering a control made before the hub
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ class Transition:
 TRANSITIONS: dict[tuple[ControlStatus | None, ControlEvent], Transition] = {
     (None, ControlEvent.REGISTERED): Transition(ControlStatus.ACTIVE, Cause.UNIT_RECEIPT, None),
     (None, ControlEvent.WAITLISTED): Transition(ControlStatus.WAITLISTED, Cause.UNIT_RECEIPT, None),
+    (None, ControlEvent.IMPORTED): Transition(ControlStatus.ACTIVE, Cause.COURT_IMPORT, None),
     (ControlStatus.WAITLISTED, ControlEvent.PROMOTED): Transition(
         ControlStatus.ACTIVE, Cause.UNIT_RECEIPT, "control_effective"
     ),
@@ -134,6 +140,9 @@ TRANSITIONS: dict[tuple[ControlStatus | None, ControlEvent], Transition] = {
         ControlStatus.ACTIVE, Cause.UNIT_RECEIPT, None
     ),
     (ControlStatus.WAITLISTED, ControlEvent.QUEUE_MOVED): Transition(
+        ControlStatus.WAITLISTED, Cause.UNIT_RECEIPT, None
+    ),
+    (ControlStatus.WAITLISTED, ControlEvent.PART_DISPOSED): Transition(
         ControlStatus.WAITLISTED, Cause.UNIT_RECEIPT, None
     ),
 }
@@ -184,7 +193,7 @@ def _record(
 def register(
     session: Session, control: Control, event: ControlEvent, *, at: datetime, actor: str, data=None
 ) -> Control:
-    """Add a new control with the status `event` gives it (REGISTERED or WAITLISTED); flushes."""
+    """Add a new control with the status `event` gives it (REGISTERED, WAITLISTED or IMPORTED); flushes."""
     step = TRANSITIONS.get((None, event))
     if step is None:
         raise IllegalTransition(control, None, event)
@@ -212,7 +221,8 @@ def change(
 
     What an event sets: PROMOTED promoted_at, the queue position cleared and `period` (the one the unit
     registered, else the requested length counted from the day it took effect); PART_DEDUCTED `amount`,
-    the money still frozen; QUEUE_MOVED `queue_position`. Raises IllegalTransition when the table has no
+    the money still frozen (PART_DISPOSED too, when the unit states what remains); QUEUE_MOVED
+    `queue_position`. Raises IllegalTransition when the table has no
     such move from the control's status. Flushes (through the audit record), never commits.
     """
     was = control.status
@@ -225,6 +235,8 @@ def change(
         control.period_start, control.period_end = period or _from_effect(control, at)
     elif event is ControlEvent.PART_DEDUCTED:
         assert amount is not None and amount > 0, "a partial deduction leaves an amount frozen"
+        control.amount = amount
+    elif event is ControlEvent.PART_DISPOSED and amount is not None:
         control.amount = amount
     elif event is ControlEvent.QUEUE_MOVED:
         assert queue_position is not None, "a queue move gives the new position"

@@ -325,7 +325,8 @@ def objection_form(form: FormData, *, max_file_bytes: int) -> Filled:
 
 def report_form(form: FormData, *, control: Control, max_file_bytes: int) -> Filled:
     """A waiting control's later change: took effect (CONTROLLED, with the period registered), a new place
-    in the queue (WAITLISTED, with it) or lapsed (UNABLE, with the reason), named by its RegistrationNo
+    in the queue (WAITLISTED, with it), part of the property disposed of by the court ahead (PARTIAL, the
+    reason saying which part) or lapsed (UNABLE, with the reason), named by its RegistrationNo
     (hub/controls/receipted.py, STATE_CHANGES)."""
     r = Reader(form)
     asset = (AssetClass(control.asset_class), control.asset_id, control.registration_no)
@@ -339,6 +340,12 @@ def report_form(form: FormData, *, control: Control, max_file_bytes: int) -> Fil
                 ControlEntry(*asset, control.period_start, control.period_end, queue_position=position),
             ),
         }
+    elif r.raw("change") == "disposed":
+        fields = {
+            "outcome": Outcome.PARTIAL,
+            "controls": (ControlEntry(*asset, control.period_start, control.period_end),),
+            **r.reason(None, required=True),
+        }
     elif r.raw("change") == "effective":
         start, end = r.period("", "实际登记的期限")
         fields: dict[str, Any] = {
@@ -347,7 +354,7 @@ def report_form(form: FormData, *, control: Control, max_file_bytes: int) -> Fil
         }
     else:
         if r.raw("change") != "lapsed":
-            r.fail("轮候变化", "请选择“轮候已生效”“轮候顺位变化”或“轮候已失效”。")
+            r.fail("轮候变化", "请选择“轮候已生效”“轮候顺位变化”“部分财产已被处置”或“轮候已失效”。")
         fields = {
             "outcome": Outcome.UNABLE,
             "controls": (ControlEntry(*asset),),

@@ -2,6 +2,7 @@
 in force, deductions that draw down their freeze, registered periods no longer than the law and the court
 allow. Each test is a hole the hub had before hub/controls/receipted.py."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,9 +16,12 @@ from conftest import (
     renewed_control,
     sign_in,
     submit,
+    waitlisted_seal,
 )
+from sqlalchemy import select
 
 from hub.clock import today_shanghai
+from hub.models import AuditEvent
 from hub.standard.codes import period_end
 
 CONTROLLED = example("receipt-controlled.xml")  # GJJ-DJ-2026-0042, 2026-11-28 to 2027-11-27, 50,000.00
@@ -270,3 +274,33 @@ def test_a_renew_due_after_the_control_ends_warns_the_officer(visitor, token):
     sign_in(client, "officer")
     page = client.get(f"/requests/{response.json()['id']}").text
     assert f"晚于所续行措施的到期日 {today}" in page
+
+
+def test_a_part_disposed_of_by_the_court_ahead_keeps_the_waiting_seal_on_the_rest(client, token, hub):
+    request, waiting = waitlisted_seal(client, token)
+    disposed = edited(
+        example("receipt-waitlisted.xml"),
+        ("RE-2026-0302", "RE-2026-0360"),
+        (
+            "<Outcome>WAITLISTED</Outcome>",
+            '<Outcome>PARTIAL</Outcome>\n  <Reason code="ALREADY_TRANSFERRED">在先查封法院已拍卖该房产附属车库。</Reason>',
+        ),
+        ("<QueuePosition>2</QueuePosition>", ""),
+    )
+    unexplained = disposed.replace("在先查封法院已拍卖该房产附属车库。".encode(), b"").replace(
+        b"RE-2026-0360", b"RE-2026-0361"
+    )
+
+    assert "say in <Reason> which part of the property was disposed of" in refused(
+        client, token("staff-real-estate"), request, unexplained
+    )
+    [control] = post_receipt(client, token("staff-real-estate"), request, disposed)["controls"]
+
+    assert (control["id"], control["status"], control["queue_position"]) == (waiting["id"], "WAITLISTED", 2)
+    with hub.sessions() as session:
+        [event] = session.execute(
+            select(AuditEvent.data).where(
+                AuditEvent.kind == "control.part_disposed", AuditEvent.entity_id == str(control["id"])
+            )
+        ).scalars()
+    assert "在先查封法院已拍卖该房产附属车库。" in json.loads(event)["disposed"]
