@@ -57,7 +57,8 @@ def test_the_table_ends_in_stored_states_and_names_who_causes_each_change():
         "DEDUCTED",
     ]
     assert {event for _, event in TRANSITIONS} == set(ControlEvent)
-    assert set(events_from(None)) == {ControlEvent.REGISTERED, ControlEvent.WAITLISTED}
+    assert set(events_from(None)) == {ControlEvent.REGISTERED, ControlEvent.WAITLISTED, ControlEvent.IMPORTED}
+    assert TRANSITIONS[None, ControlEvent.IMPORTED].cause is Cause.COURT_IMPORT
     assert TRANSITIONS[ControlStatus.ACTIVE, ControlEvent.EXPIRED].cause is Cause.HUB_JOB
     assert TRANSITIONS[ControlStatus.WAITLISTED, ControlEvent.PROMOTED].told == "control_effective"
     for status in (
