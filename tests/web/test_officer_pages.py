@@ -60,6 +60,18 @@ def notice_file() -> dict:
     return {"doc-0-file": ("notice.pdf", example_file("notice.pdf"), PDF)}
 
 
+def control_form(token: str, action: str, targets: str, **item: str) -> tuple[dict, dict]:
+    """The form of `action` to `targets` on one item (its item-0-* fields), and its notice and ruling."""
+    data = query_form(
+        token,
+        action=action,
+        all_capable="",
+        targets=targets,
+        **{f"item-0-{name}": value for name, value in item.items()} | {"doc-1-type": "RULING"},
+    )
+    return data, {**notice_file(), "doc-1-file": ("ruling.pdf", example_file("ruling.pdf"), PDF)}
+
+
 def test_the_form_sends_a_query_to_all_capable_units_and_the_page_shows_one_row_per_unit(officer, hub):
     form = officer.get("/requests/new")
     assert form.status_code == 200 and "发起协助" in form.text and "/static/request-form.js" in form.text
@@ -90,21 +102,16 @@ def test_the_form_sends_a_query_to_all_capable_units_and_the_page_shows_one_row_
 
 
 def test_a_seal_carries_its_items_and_ruling(officer, hub):
-    data = query_form(
+    data, files = control_form(
         csrf(officer),
-        action="SEAL",
-        all_capable="",
-        targets="real-estate",
-        **{
-            "item-0-asset_class": "REAL_ESTATE",
-            "item-0-asset_id": "222426001001GB00012F00010023",
-            "item-0-description": "明月镇东山路18号302室",
-            "item-0-start": "2026-11-27",
-            "item-0-end": "2029-11-26",
-            "doc-1-type": "RULING",
-        },
+        "SEAL",
+        "real-estate",
+        asset_class="REAL_ESTATE",
+        asset_id="222426001001GB00012F00010023",
+        description="明月镇东山路18号302室",
+        start="2026-11-27",
+        end="2029-11-26",
     )
-    files = {**notice_file(), "doc-1-file": ("ruling.pdf", example_file("ruling.pdf"), PDF)}
     sent = officer.post("/requests/new", data=data, files=files)
     assert sent.status_code == 303, sent.text
     page = officer.get(sent.headers["location"])
@@ -179,20 +186,15 @@ def test_a_refused_form_shows_each_problem_by_its_field_and_keeps_everything(off
 
 
 def test_a_seizure_of_a_flat_is_refused_in_chinese_next_to_its_class(officer, hub):
-    data = query_form(
+    data, files = control_form(
         csrf(officer),
-        action="SEIZE",
-        all_capable="",
-        targets="vehicles",
-        **{
-            "item-0-asset_class": "REAL_ESTATE",
-            "item-0-asset_id": "222426001001GB00012F00010023",
-            "item-0-start": "2026-11-27",
-            "item-0-end": "2028-11-26",
-            "doc-1-type": "RULING",
-        },
+        "SEIZE",
+        "vehicles",
+        asset_class="REAL_ESTATE",
+        asset_id="222426001001GB00012F00010023",
+        start="2026-11-27",
+        end="2028-11-26",
     )
-    files = {**notice_file(), "doc-1-file": ("ruling.pdf", example_file("ruling.pdf"), PDF)}
     refused = officer.post("/requests/new", data=data, files=files)
     assert refused.status_code == 422
     html = refused.text
@@ -210,22 +212,16 @@ def test_a_deduction_from_the_form_names_the_freeze_it_takes_from(officer, hub, 
     form = officer.get("/requests/new?action=DEDUCT")
     assert "原请求编号（续行、解除必填；扣划可填所扣的冻结）" in form.text
     assert re.search(r'data-original-actions="[^"]*DEDUCT', form.text)
-    data = query_form(
+    data, files = control_form(
         csrf_of(form.text),
-        action="DEDUCT",
-        all_capable="",
-        targets="housing-fund",
-        case_no="（2026）吉2426执123号",
-        **{
-            "item-0-asset_class": "FUND_ACCOUNT",
-            "item-0-asset_id": "220100123456789",
-            "item-0-amount": "20000.00",
-            "item-0-original_no": "AT-2026-000123",
-            "item-0-registration_no": "GJJ-DJ-2026-0042",
-            "doc-1-type": "RULING",
-        },
+        "DEDUCT",
+        "housing-fund",
+        asset_class="FUND_ACCOUNT",
+        asset_id="220100123456789",
+        amount="20000.00",
+        original_no="AT-2026-000123",
+        registration_no="GJJ-DJ-2026-0042",
     )
-    files = {**notice_file(), "doc-1-file": ("ruling.pdf", example_file("ruling.pdf"), PDF)}
     sent = officer.post("/requests/new", data=data, files=files)
     assert sent.status_code == 303, sent.text
     document = officer.get(f"{sent.headers['location']}/document").content
