@@ -6,8 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from hub.clock import now
+from hub.controls.history import control_history
 from hub.controls.renewal import renewal_draft, renewal_request_no
-from hub.controls.schemas import ControlOut
+from hub.controls.schemas import ControlHistoryOut, ControlOut
 from hub.controls.service import list_controls, visible_control
 from hub.controls.states import ControlStatus
 from hub.deps import HubDep, PrincipalDep, SessionDep
@@ -51,6 +52,15 @@ def get_controls(
         offset=offset,
     )
     return Page(items=[ControlOut.of(c) for c in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/controls/{control_id}/history", response_model=ControlHistoryOut)
+def get_control_history(control_id: int, session: SessionDep, principal: PrincipalDep) -> ControlHistoryOut:
+    """The control, its renewal chain, and everything that happened to the chain, oldest first: each change
+    of a control (as the audit chain records it) and each request that made a control of the chain or
+    acts on one. Its court's officers and supervisors, its unit's staff (who see only the requests their
+    unit was asked to act on) and administrators; 404 for a control the caller cannot see."""
+    return ControlHistoryOut.of(control_history(session, principal=principal, control_id=control_id))
 
 
 @router.get(

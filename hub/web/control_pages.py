@@ -1,4 +1,5 @@
-"""The officer's controls (days left, renew, release) and everything found about one debtor.
+"""The officer's controls (days left, renew, release, each control's page with its history) and
+everything found about one debtor.
 
 Officers and supervisors of the court read these pages; only officers renew and release (the request
 is theirs to submit); unit staff and administrators get 403, another court's control a 404 page.
@@ -27,6 +28,7 @@ from hub.controls.drafts import (
     renewal_remarks,
     with_documents,
 )
+from hub.controls.history import control_history
 from hub.controls.renewal import renewal_draft
 from hub.controls.service import control_labels, control_units, list_controls, visible_control
 from hub.controls.states import ControlStatus
@@ -74,6 +76,7 @@ class DraftKind:
     (the pages are /controls/{id}/<name> and the template controls/<name>.html)."""
 
     name: str
+    verb: str  # how the pages say it: 续行, 解除
     uploads: tuple[Upload, ...]
     draft: Callable[..., bytes]
     remarks: Callable[[Session, Control], str]
@@ -81,6 +84,7 @@ class DraftKind:
 
 RENEW = DraftKind(
     "renew",
+    "续行",
     (
         Upload("ruling", "RULING", "续行裁定书.pdf", True, "续行裁定书"),
         Upload("notice", "NOTICE", "协助执行通知书.pdf", False, "协助执行通知书"),
@@ -90,6 +94,7 @@ RENEW = DraftKind(
 )
 RELEASE = DraftKind(
     "release",
+    "解除",
     (
         Upload("ruling", "RULING", "解除裁定书.pdf", True, "解除裁定书"),
         Upload("notice", "NOTICE", "协助执行通知书.pdf", True, "协助执行通知书"),
@@ -112,11 +117,15 @@ def _officer(user: SignedIn) -> Principal:
     return principal
 
 
+def _not_ours(control_id: int) -> NotFound:
+    return NotFound(f"没有编号为 {control_id} 的控制措施，或该措施不属于本院。")
+
+
 def _control(session: Session, principal: Principal, control_id: int) -> Control:
     try:
         return visible_control(session, principal=principal, control_id=control_id)
     except NotFound:
-        raise NotFound(f"没有编号为 {control_id} 的控制措施，或该措施不属于本院。") from None
+        raise _not_ours(control_id) from None
 
 
 def _number(text: str) -> int | None:
@@ -176,6 +185,45 @@ def controls_page(
         today=today,
         is_officer=principal.role == "officer",
     )
+
+
+@router.get("/controls/{control_id}", response_class=HTMLResponse)
+def control_page(
+    control_id: int, request: Request, user: WebUserDep, session: SessionDep, hub: HubDep
+) -> Response:
+    """One control: its terms, its renewal chain, what the officer can do with it today, and its history."""
+    principal = _court(user)
+    try:
+        history = control_history(session, principal=principal, control_id=control_id)
+    except NotFound:
+        raise _not_ours(control_id) from None
+    today = today_shanghai()
+    is_officer = principal.role == "officer"
+    units, numbers = control_labels(session, controls=history.chain)
+    return page(
+        request,
+        "controls/control.html",
+        history=history,
+        unit_name=units.get(history.control.unit_code, history.control.unit_code),
+        request_nos=numbers,
+        days=days_left(history.control, today),
+        actions=_actions(session, hub, history.control) if is_officer else [],
+        is_officer=is_officer,
+    )
+
+
+def _actions(session: Session, hub: Hub, control: Control) -> list[tuple[DraftKind, str | None]]:
+    """Each request the officer can draft from `control` (renew, release) with why not today, None when
+    it can: drafted as its page drafts it, so the page offers exactly what the draft page accepts."""
+    at, actions = now(), []
+    for kind in (RENEW, RELEASE):
+        try:
+            kind.draft(session, control=control, settings=hub.settings, at=at)
+        except Conflict as exc:
+            actions.append((kind, exc.message))
+        else:
+            actions.append((kind, None))
+    return actions
 
 
 def _draft_page(

@@ -17,6 +17,7 @@ from conftest import (
     submit,
     waitlisted_seal,
 )
+from controls_support import their_freeze
 
 from hub.web import control_pages
 
@@ -244,23 +245,18 @@ def test_a_debtor_only_another_court_asked_about_shows_nothing(visitor, other_of
 
 
 def test_another_courts_control_is_a_404_page(visitor, token, other_officer):
-    theirs = edit(
-        "request-freeze.xml",
-        ("AT-2026-000123", "YJ-2026-000123"),
-        ('<Court code="J2426">安图县人民法院</Court>', '<Court code="J2401">延吉市人民法院</Court>'),
-    )
-    response = visitor.post(
-        "/api/v1/requests", files=multipart(theirs, "ruling.pdf", "notice.pdf"), headers=other_officer
-    )
-    assert response.status_code == 201, response.text
-    receipt = edited(example("receipt-controlled.xml"), ("AT-2026-000123", "YJ-2026-000123"))
-    [control] = post_receipt(visitor, token("staff-housing-fund"), response.json(), receipt)["controls"]
+    control = their_freeze(visitor, token, other_officer)
     sign_in(visitor, "officer")
 
-    for path in (f"/controls/{control['id']}/renew", f"/controls/{control['id']}/release"):
+    for path in (
+        f"/controls/{control['id']}",
+        f"/controls/{control['id']}/renew",
+        f"/controls/{control['id']}/release",
+    ):
         page = visitor.get(path)
         assert page.status_code == 404 and "不属于本院" in page.text and "YJ-2026-000123" not in page.text
     assert f"control-{control['id']}" not in visitor.get("/controls").text
+    assert visitor.get("/controls/999999").status_code == 404
 
 
 def test_a_form_without_its_csrf_token_is_refused(visitor, token, stored):
@@ -284,7 +280,13 @@ def test_a_form_without_its_csrf_token_is_refused(visitor, token, stored):
 def test_unit_staff_get_403_and_the_supervisor_reads_without_acting(visitor, token):
     freeze = frozen_control(visitor, token)
     sign_in(visitor, "staff-housing-fund")
-    for path in ("/controls", "/debtors", f"/debtors/{ZHAO_LIU}", f"/controls/{freeze['id']}/renew"):
+    for path in (
+        "/controls",
+        "/debtors",
+        f"/debtors/{ZHAO_LIU}",
+        f"/controls/{freeze['id']}",
+        f"/controls/{freeze['id']}/renew",
+    ):
         assert visitor.get(path).status_code == 403, path
 
     sign_in(visitor, "supervisor")
@@ -292,6 +294,9 @@ def test_unit_staff_get_403_and_the_supervisor_reads_without_acting(visitor, tok
     assert page.status_code == 200 and f"control-{freeze['id']}" in page.text
     assert "/renew" not in page.text and "/release" not in page.text
     assert visitor.get(f"/controls/{freeze['id']}/renew").status_code == 403
+    own = visitor.get(f"/controls/{freeze['id']}")
+    assert own.status_code == 200 and "登记生效" in own.text
+    assert "/renew" not in own.text and "/release" not in own.text
     assert visitor.get("/debtors/222426198503120413").status_code == 200
 
 
