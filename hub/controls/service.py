@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hub.auth.service import Principal
+from hub.controls.states import ControlStatus
 from hub.errors import Forbidden, NotFound
 from hub.models import Control, Request, Unit
 
@@ -41,10 +42,14 @@ def list_controls(
     limit: int,
     offset: int,
 ) -> tuple[list[Control], int]:
-    """Controls the caller may see: a court's own, a unit's own, or all for an administrator."""
+    """Controls the caller may see: a court's own, a unit's own, or all for an administrator. A renewed
+    control (RENEWED) is listed only when asked for by its status: its renewal carries it on, and a
+    chain of renewals counts once."""
     query = scope_controls(select(Control), principal)
     if status:
         query = query.where(Control.status == status.upper())
+    else:
+        query = query.where(Control.status != ControlStatus.RENEWED)
     if unit_code:
         query = query.where(Control.unit_code == unit_code)
     if expiring_before:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from hub.auth.service import Principal
 from hub.controls.service import scope_controls
+from hub.controls.states import ControlStatus
 from hub.models import Control, FoundAsset, Request, Task, Unit
 from hub.standard.codes import Action
 from hub.tasks.service import scope_requests
@@ -110,9 +111,11 @@ def debtor_file(session: Session, *, principal: Principal, id_number: str) -> De
         assets[asset.task_id].append(asset)
     controls = list(
         session.execute(
-            scope_controls(select(Control).where(Control.request_id.in_(by_id)), principal).order_by(
-                Control.period_end, Control.id
-            )
+            scope_controls(
+                # a renewed control's renewal carries it on: each chain once, as its current control
+                select(Control).where(Control.request_id.in_(by_id), Control.status != ControlStatus.RENEWED),
+                principal,
+            ).order_by(Control.period_end, Control.id)
         ).scalars()
     )
     codes = {t.unit_code for t in tasks} | {c.unit_code for c in controls}

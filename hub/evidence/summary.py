@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hub.controls.states import LABELS as CONTROL_STATES
+from hub.controls.states import ControlStatus
 from hub.models import Control, Court, FoundAsset, Receipt, Request, Task
 from hub.standard.labels import STATUS_NAMES, label_of
 from hub.standard.notice import chinese_date, chinese_instant, chinese_money
@@ -130,6 +131,21 @@ def _control_line(control: Control) -> str:
     )
 
 
+def _current_lines(records: CaseRecords) -> list[str]:
+    """Each control of the case once: a renewed control and its renewals as the latest of them."""
+    controls = {c.id: c for found in records.controls.values() for c in found}
+    current = sorted((c for c in controls.values() if c.status != ControlStatus.RENEWED), key=lambda c: c.id)
+    if not current:
+        return []
+    lines = ["控制措施现状（续行的措施与其续行合并为一项，以最近一次续行为准）："]
+    for control in current:
+        renewals, earlier = 0, control.renews_id
+        while earlier in controls and renewals < len(controls):
+            renewals, earlier = renewals + 1, controls[earlier].renews_id
+        lines.append(f"  {_control_line(control)}" + (f"，经 {renewals} 次续行" if renewals else ""))
+    return [*lines, ""]
+
+
 def _request_lines(number: int, request: Request, records: CaseRecords) -> list[str]:
     lines = [
         f"{_ordinal(number)}、{request.request_no} {label_of('Action', request.action)}"
@@ -187,6 +203,7 @@ def render(header: Header, records: CaseRecords) -> str:
         "hub-cert.pem 是平台的签名证书。核验：hub evidence verify 本文件.zip --cert 平台证书.pem",
         "",
     ]
+    lines.extend(_current_lines(records))
     for number, request in enumerate(records.requests, start=1):
         lines.extend(_request_lines(number, request, records))
         lines.append("")
