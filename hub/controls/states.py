@@ -185,9 +185,21 @@ def _record(
             "registration_no": control.registration_no,
             "from": was,
             "to": control.status,
+            **_terms(control),
             **(data or {}),
         },
     )
+
+
+def _terms(control: Control) -> dict[str, str | int]:
+    """The control's terms after the change, so that its history reads them as they were then."""
+    terms = {
+        "period_start": control.period_start.isoformat() if control.period_start else None,
+        "period_end": control.period_end.isoformat() if control.period_end else None,
+        "amount": str(control.amount) if control.amount is not None else None,
+        "queue_position": control.queue_position,
+    }
+    return {key: value for key, value in terms.items() if value is not None}
 
 
 def register(
