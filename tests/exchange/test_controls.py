@@ -43,6 +43,18 @@ def moved_up(client, token, request: dict, position: int, receipt_no: str = "RE-
     return control
 
 
+def took_effect(*changes: tuple[str, str]) -> bytes:
+    """The registry's further receipt: the waiting seal took effect (on 1 March 2027)."""
+    return edited(
+        WAITLISTED,
+        ("RE-2026-0302", "RE-2026-0355"),
+        ("2026-11-30T14:00:00", "2027-03-01T09:00:00"),
+        ("<Outcome>WAITLISTED", "<Outcome>CONTROLLED"),
+        *changes,
+        ("<QueuePosition>2</QueuePosition>", ""),
+    )
+
+
 def test_a_waiting_control_reports_its_new_place_in_the_queue(client, token):
     request, waiting = waitlisted_seal(client, token)
 
@@ -55,17 +67,11 @@ def test_a_waiting_control_reports_its_new_place_in_the_queue(client, token):
 
 def test_a_waiting_control_not_first_in_the_queue_cannot_take_effect(client, token):
     request, waiting = waitlisted_seal(client, token)
-    took_effect = edited(
-        WAITLISTED,
-        ("RE-2026-0302", "RE-2026-0355"),
-        ("<Outcome>WAITLISTED", "<Outcome>CONTROLLED"),
-        ("<QueuePosition>2</QueuePosition>", ""),
-    )
-    [task] = request["tasks"]
+    [task], promoted = request["tasks"], took_effect()
 
     refused = client.post(
         f"/api/v1/tasks/{task['id']}/receipts",
-        files=multipart(took_effect, *listed_files(took_effect)),
+        files=multipart(promoted, *listed_files(promoted)),
         headers=token("staff-real-estate"),
     )
 
@@ -78,16 +84,9 @@ def test_a_waiting_control_not_first_in_the_queue_cannot_take_effect(client, tok
 def test_a_promoted_control_without_a_registered_period_runs_from_when_it_took_effect(client, token):
     request, _ = waitlisted_seal(client, token)
     moved_up(client, token, request, 1)
-    took_effect = edited(
-        WAITLISTED,
-        ("RE-2026-0302", "RE-2026-0355"),
-        ("2026-11-30T14:00:00", "2027-03-01T09:00:00"),
-        ("<Outcome>WAITLISTED", "<Outcome>CONTROLLED"),
-        ('<Period start="2026-11-27" end="2029-11-26"/>', ""),
-        ("<QueuePosition>2</QueuePosition>", ""),
-    )
+    unregistered = took_effect(('<Period start="2026-11-27" end="2029-11-26"/>', ""))
 
-    [control] = post_receipt(client, token("staff-real-estate"), request, took_effect)["controls"]
+    [control] = post_receipt(client, token("staff-real-estate"), request, unregistered)["controls"]
 
     effective = control["promoted_at"][:10]  # the day the hub learnt it took effect, in +08:00
     assert control["period_start"] == effective
@@ -98,15 +97,8 @@ def test_a_promoted_control_without_a_registered_period_runs_from_when_it_took_e
 def test_waiting_control_taking_effect_is_promoted(client, token):
     request, waiting = waitlisted_seal(client, token)
     moved_up(client, token, request, 1)
-    took_effect = edited(
-        WAITLISTED,
-        ("RE-2026-0302", "RE-2026-0355"),
-        ("2026-11-30T14:00:00", "2027-03-01T09:00:00"),
-        ("<Outcome>WAITLISTED", "<Outcome>CONTROLLED"),
-        ("<QueuePosition>2</QueuePosition>", ""),
-    )
 
-    answer = post_receipt(client, token("staff-real-estate"), request, took_effect)
+    answer = post_receipt(client, token("staff-real-estate"), request, took_effect())
 
     [control] = answer["controls"]
     assert control["id"] == waiting["id"]
