@@ -129,9 +129,7 @@ def _renewal_problems(
         return []  # the request named no control the hub knew: nothing to renew in the hub
     what = control_name(renews)
     handled = document.handled_at.astimezone(SHANGHAI).date()
-    if renews.period_end is not None and (
-        renews.status == ControlStatus.EXPIRED or handled > renews.period_end
-    ):
+    if renews.period_end is not None and handled > renews.period_end:
         return [
             _at(
                 result.pos,
@@ -140,7 +138,8 @@ def _renewal_problems(
                 "PRIOR_CONTROL_NOT_FOUND); the court is told that the control lapsed",
             )
         ]
-    if renews.status != ControlStatus.ACTIVE:
+    # EXPIRED: the hub's job ended it, but the unit renewed it by its end (handled above)
+    if renews.status not in (ControlStatus.ACTIVE, ControlStatus.EXPIRED):
         return [_at(result.pos, f"{what} is {renews.status}: only an ACTIVE control can be renewed")]
     if result.period is not None and renews.period_end is not None:
         latest = renews.period_end + timedelta(days=1)

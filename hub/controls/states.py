@@ -129,6 +129,8 @@ TRANSITIONS: dict[tuple[ControlStatus | None, ControlEvent], Transition] = {
         ControlStatus.EXPIRED, Cause.HUB_JOB, "control_expired"
     ),
     (ControlStatus.ACTIVE, ControlEvent.RENEWED): Transition(ControlStatus.RENEWED, Cause.UNIT_RECEIPT, None),
+    # renewed by the unit in time, but its receipt reached the hub after the expiry job had run
+    (ControlStatus.EXPIRED, ControlEvent.RENEWED): Transition(ControlStatus.RENEWED, Cause.UNIT_RECEIPT, None),
     # the unit undid the first registration: its renewals go with it (WITHDRAWN_WITH_ORIGINAL)
     (ControlStatus.RENEWED, ControlEvent.WITHDRAWN_BY_UNIT): Transition(
         ControlStatus.WITHDRAWN, Cause.UNIT_RECEIPT, "control_withdrawn"

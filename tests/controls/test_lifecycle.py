@@ -3,7 +3,7 @@ in force, deductions that draw down their freeze, registered periods no longer t
 allow. Each test is a hole the hub had before hub/controls/receipted.py."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from conftest import (
@@ -20,7 +20,8 @@ from conftest import (
 )
 from sqlalchemy import select
 
-from hub.clock import today_shanghai
+from hub.alerts.service import run_job
+from hub.clock import SHANGHAI, today_shanghai
 from hub.models import AuditEvent
 from hub.standard.codes import period_end
 
@@ -304,3 +305,19 @@ def test_a_part_disposed_of_by_the_court_ahead_keeps_the_waiting_seal_on_the_res
             )
         ).scalars()
     assert "在先查封法院已拍卖该房产附属车库。" in json.loads(event)["disposed"]
+
+
+def test_a_renewal_made_in_time_but_reported_after_the_hub_expired_the_control_renews_it(
+    hub, client, token, smtp
+):
+    hub.settings.smtp_host, hub.settings.smtp_port = smtp.host, smtp.port
+    control = frozen_control(client, token)  # ends 2027-11-27
+    renew = submit(client, token("officer"), "request-renew.xml")
+    run_job(hub, "controls", at=datetime(2027, 11, 29, 9, tzinfo=SHANGHAI))
+    [expired] = controls(client, token("officer"), "?status=EXPIRED")
+    assert expired["id"] == control["id"]
+    in_time = renew_answer(renew, "HF-2026-8894", ("2026-11-28T10:00:00", "2027-11-27T16:00:00"))
+
+    answered = post_receipt(client, token("staff-housing-fund"), renew, in_time)["controls"]
+
+    assert {c["id"]: c["status"] for c in answered} == {control["id"]: "RENEWED", control["id"] + 1: "ACTIVE"}

@@ -63,7 +63,6 @@ def test_the_table_ends_in_stored_states_and_names_who_causes_each_change():
     assert TRANSITIONS[ControlStatus.WAITLISTED, ControlEvent.PROMOTED].told == "control_effective"
     for status in (
         ControlStatus.RELEASED,
-        ControlStatus.EXPIRED,
         ControlStatus.LAPSED,
         ControlStatus.WITHDRAWN,
         ControlStatus.DEDUCTED,
@@ -71,6 +70,8 @@ def test_the_table_ends_in_stored_states_and_names_who_causes_each_change():
         assert events_from(status) == (), f"{status} is an end: nothing moves it"
     # a renewed control is carried on by its renewal; only its unit's withdrawal of the registration moves it
     assert events_from(ControlStatus.RENEWED) == (ControlEvent.WITHDRAWN_BY_UNIT,)
+    # an expired control is renewed only by a renewal its unit registered in time and reported late
+    assert events_from(ControlStatus.EXPIRED) == (ControlEvent.RENEWED,)
 
 
 def _events(session, control: Control) -> list[AuditEvent]:
