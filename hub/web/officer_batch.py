@@ -19,6 +19,7 @@ from hub.db import unit_of_work
 from hub.deps import HubDep
 from hub.errors import HubError, Invalid
 from hub.requests.service import Submission, next_request_no, officer_identity, submit_request
+from hub.spreadsheet import ID_TYPE_NAMES, SUBJECT_KIND_NAMES, decoded
 from hub.standard.codes import Action, IdType, SubjectKind
 from hub.standard.labels import ID_TYPE_LABELS
 from hub.standard.write_request import DocumentDraft, RequestDraft, SubjectDraft, write_request
@@ -35,22 +36,6 @@ COLUMNS = {
     "id_type": ("证件类型",),
     "id_number": ("证件号码", "证件号", "身份证号码", "统一社会信用代码"),
     "kind": ("主体类型", "类型"),
-}
-ID_TYPE_NAMES = {
-    **{label: code for code, label in ID_TYPE_LABELS.items()},
-    **{code.value: code for code in IdType},
-    "身份证": IdType.RESIDENT_ID,
-    "信用代码": IdType.USCC,
-    "其他": IdType.OTHER,
-}
-KIND_NAMES = {
-    "自然人": SubjectKind.PERSON,
-    "个人": SubjectKind.PERSON,
-    "法人": SubjectKind.ORGANIZATION,
-    "法人或其他组织": SubjectKind.ORGANIZATION,
-    "单位": SubjectKind.ORGANIZATION,
-    "person": SubjectKind.PERSON,
-    "organization": SubjectKind.ORGANIZATION,
 }
 
 
@@ -80,11 +65,7 @@ class DebtorLine:
 def decode(data: bytes) -> str:
     """UTF-8 (a BOM is dropped) or else GB18030; anything else is refused."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
+        return decoded(data)
     except UnicodeDecodeError:
         raise BatchRefused(
             "无法识别文件编码：请以 UTF-8 或 GB18030（Excel“CSV”格式）保存后再上传。"
@@ -141,7 +122,7 @@ def _line(
     if id_type in (IdType.RESIDENT_ID, IdType.USCC):
         id_number = id_number.upper()
     kind_text = cell("kind")
-    kind = KIND_NAMES.get(kind_text) or (
+    kind = SUBJECT_KIND_NAMES.get(kind_text) or (
         SubjectKind.ORGANIZATION if id_type is IdType.USCC else SubjectKind.PERSON
     )
     line = DebtorLine(number, cell("case_no"), cell("name"), str(id_type or type_text), id_number, str(kind))
@@ -153,7 +134,7 @@ def _line(
         line.problems.append(
             f"证件类型“{type_text}”无法识别：请填居民身份证、统一社会信用代码、护照或其他证件。"
         )
-    if kind_text and kind_text not in KIND_NAMES:
+    if kind_text and kind_text not in SUBJECT_KIND_NAMES:
         line.problems.append(f"主体类型“{kind_text}”无法识别：请填自然人或法人。")
     if id_type is IdType.USCC and kind is SubjectKind.PERSON:
         line.problems.append("自然人不能使用统一社会信用代码。")
