@@ -38,6 +38,8 @@ class Request(Base):
     document_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
     # sha256 fingerprint of the registered certificate its XML signature verified with; None: unsigned
     signed_by: Mapped[str | None] = mapped_column(String(64))
+    # hub: sent through the hub; imported: the record of a control made before the hub (hub/controls/imports.py)
+    origin: Mapped[str] = mapped_column(String(20), default="hub", server_default="hub")
 
     tasks: Mapped[list["Task"]] = relationship(back_populates="request", order_by="Task.id")
     files: Mapped[list["RequestFile"]] = relationship(order_by="RequestFile.id")
