@@ -13,6 +13,7 @@ from rich.table import Table
 from hub.alerts.cli import jobs_app
 from hub.config import get_settings
 from hub.context import Hub
+from hub.controls.cli import controls_app
 from hub.db import unit_of_work
 from hub.evidence.cli import evidence_app
 from hub.simulator.cli import simulate_unit
@@ -419,3 +420,4 @@ def audit_verify() -> None:
 app.command("simulate-unit")(simulate_unit)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(controls_app, name="controls")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub.alerts.jobs import Context, objection_due
 from hub.clock import SHANGHAI
+from hub.controls.import_records import imported_refusal
 from hub.controls.renewal import renewal_draft
 from hub.errors import HubError
 from hub.models import AlertItem, Control, Court, QueuedDelivery, Receipt, Request, Task, Unit
@@ -188,6 +189,8 @@ def _control_section(
 
 
 def _draft(session: Session, ctx: Context, control: Control) -> dict[str, bytes]:
+    if imported_refusal(session, control=control) is not None:
+        return {}  # no ruling or notice of it to list: renewed on its page, with them uploaded
     try:
         draft = renewal_draft(session, control=control, settings=ctx.settings, at=ctx.at)
     except HubError:

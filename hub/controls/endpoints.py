@@ -7,12 +7,13 @@ from fastapi import APIRouter, Query, Response
 
 from hub.clock import now
 from hub.controls.history import control_history
+from hub.controls.import_records import imported_refusal
 from hub.controls.renewal import renewal_draft, renewal_request_no
 from hub.controls.schemas import ControlHistoryOut, ControlOut
 from hub.controls.service import list_controls, visible_control
 from hub.controls.states import ControlStatus
 from hub.deps import HubDep, PrincipalDep, SessionDep
-from hub.errors import Forbidden
+from hub.errors import Conflict, Forbidden
 from hub.params import FIRST_DAY, LAST_DAY
 from hub.requests.schemas import Page
 
@@ -25,7 +26,9 @@ documents listed are those of the request that created the control (already stor
 be posted to /api/v1/requests as application/xml unchanged), and the remarks ask for the renewal ruling
 (续行裁定书) to replace the original one. Officers and supervisors of the control's court and
 administrators only; 404 for a control the caller cannot see; 409 when the control cannot be renewed
-(not ACTIVE, no end date, ended, already renewed, or a renewal request still waiting for an answer).
+(not ACTIVE, no end date, ended, already renewed, or a renewal request still waiting for an answer), and
+for a control imported from before the hub, whose ruling and notice the hub does not hold (documents_needed:
+renew it on its page, uploading them).
 """
 
 
@@ -75,6 +78,8 @@ def get_renewal_draft(control_id: int, session: SessionDep, principal: Principal
     control = visible_control(session, principal=principal, control_id=control_id)
     request_no = renewal_request_no(session, control=control)
     document = renewal_draft(session, control=control, settings=hub.settings, at=now(), request_no=request_no)
+    if (why := imported_refusal(session, control=control)) is not None:
+        raise Conflict(why, code="documents_needed")
     return Response(
         document,
         media_type="application/xml",
