@@ -31,6 +31,7 @@ UPLOADS = re.compile(
     r"|/requests/(?:new|upload|batch)"  # an officer's request, written here or uploaded, and a batch
     r"|/tasks/\d+/(?:receipt|receipt-xml|objection|controls/\d+/report)"  # a unit's receipts, with scans
     r"|/controls/\d+/(?:renew|release)"  # a renewal or release, with its ruling
+    r"|/controls/import"  # controls made before the hub, a CSV file
     r"|/admin/calendar"  # a year's calendar notice
     r"|/admin/users/\d+/cards|/api/v1/users/\d+/cards/(?:work|credential)-card"  # an officer's card images
 )

@@ -10,6 +10,7 @@ from hub.auth.service import principal, user_by_name
 from hub.clock import now, today_shanghai
 from hub.context import Hub
 from hub.controls.import_file import COLUMNS
+from hub.controls.import_records import record_no
 from hub.controls.imports import ImportPlan, ImportResult, check_import, import_controls
 from hub.db import unit_of_work
 from hub.standard.codes import period_end
@@ -18,6 +19,7 @@ HEADERS = [column.header for column in COLUMNS]
 REGISTRATION = "GJJ-DJ-2025-0017"
 ACCOUNT = "220100987654321"
 WANG_WU = "22242619790605003X"  # a valid resident ID
+BL = record_no("J2426", "housing-fund", REGISTRATION, ACCOUNT)  # the RequestNo of row()'s record
 
 
 def started() -> tuple[str, str]:

@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hub.web import admin, admin_cards, control_pages, officer, supervision_pages, unit
+from hub.web import admin, admin_cards, control_imports, control_pages, officer, supervision_pages, unit
 from hub.web.deps import SignInNeeded
 from hub.web.pages import error_page, router, sign_in_needed
 
@@ -18,6 +18,7 @@ def install(app: FastAPI) -> None:
     for pages in (
         router,
         officer.router,
+        control_imports.router,  # before control_pages: /controls/import is no control's id
         control_pages.router,
         unit.router,
         supervision_pages.router,

@@ -7,7 +7,7 @@ is theirs to submit); unit staff and administrators get 403, another court's con
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Annotated
 
@@ -29,6 +29,7 @@ from hub.controls.drafts import (
     with_documents,
 )
 from hub.controls.history import control_history
+from hub.controls.import_records import stand_in_digests
 from hub.controls.renewal import renewal_draft
 from hub.controls.service import control_labels, control_units, list_controls, visible_control
 from hub.controls.states import ControlStatus
@@ -324,16 +325,25 @@ def _drafted(
     except Conflict as exc:
         return _draft_page(request, session, kind, control=control, status_code=409, refusal=exc.message)
     summary = _summary(draft)
+    # an imported control's draft lists the import's records: the officer uploads the documents themselves
+    stand_ins = stand_in_digests(session, digests=[d.sha256 for d in summary.documents])
+    replaced = {d.type for d in summary.documents if d.sha256 in stand_ins}
     if posted is None:
         return _draft_page(
-            request, session, kind, control=control, draft=summary, remarks=kind.remarks(session, control)
+            request,
+            session,
+            kind,
+            control=control,
+            draft=summary,
+            remarks=kind.remarks(session, control),
+            replaced=replaced,
         )
     form, background = posted
     given = form.get("remarks")
     remarks = given if isinstance(given, str) else ""
     refs, files, problems = _files(
         form,
-        kind.uploads,
+        tuple(replace(u, required=True) if u.type in replaced else u for u in kind.uploads),
         kept={d.filename: d.type for d in summary.documents},
         limit=hub.settings.max_file_bytes,
     )
@@ -366,6 +376,7 @@ def _drafted(
         draft=summary,
         remarks=remarks,
         problems=problems,
+        replaced=replaced,
     )
 
 

@@ -57,6 +57,29 @@ _WORDINGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     ),
     (re.compile(r"unit ([\w-]+) \((.+)\) is no longer active"), lambda m: f"{m[2]}已不在联动单位名录中。"),
     (
+        re.compile(r"IdNumber \S+: wrong check (?:digit|character): (\w), expected (\w) \((ISO|GB).*\)"),
+        lambda m: (
+            f"{'身份证号码校验位' if m[3] == 'ISO' else '统一社会信用代码校验码'}不正确：末位是 {m[1]}，"
+            f"按前 17 位应为 {m[2]}，请核对。"
+        ),
+    ),
+    (
+        re.compile(r"IdNumber \S+: the birth date (\S+) in the resident ID (?:does not exist|is impossible)"),
+        lambda m: f"身份证号码中的出生日期 {m[1].replace('-', '')} 不存在，请核对。",
+    ),
+    (
+        re.compile(r"IdNumber \S+: a resident ID has 17 digits and a check digit \(0-9 or X\)"),
+        lambda m: "居民身份证号码应为 18 位：17 位数字加 1 位校验码（0-9 或 X）。",
+    ),
+    (
+        re.compile(r"IdNumber \S+: a unified social credit code has 18 characters .*"),
+        lambda m: "统一社会信用代码应为 18 位，由数字和大写字母组成（不含 I、O、Z、S、V）。",
+    ),
+    (
+        re.compile(r"a subject of kind (\w+) cannot have IdType (\w+)"),
+        lambda m: f"{label_of('SubjectKind', m[1])}不能使用{label_of('IdType', m[2])}。",
+    ),
+    (
         re.compile(r"no control on (.+) from request (\S+?)(?:, registration (\S+))? is known to the hub"),
         lambda m: (
             f"平台中没有请求 {m[2]}{'（登记编号 ' + m[3] + '）' if m[3] else ''}对 {m[1]} 的控制措施，请核对原请求编号。"

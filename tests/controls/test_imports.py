@@ -11,6 +11,7 @@ from conftest import example_file, frozen_control, multipart, post_receipt
 from controls_support import their_freeze
 from imports_support import (
     ACCOUNT,
+    BL,
     HEADERS,
     REGISTRATION,
     WANG_WU,
@@ -25,7 +26,6 @@ from hub.alerts.service import run_job
 from hub.calendar.service import load_calendar
 from hub.clock import SHANGHAI, now, today_shanghai
 from hub.controls.import_file import MAX_IMPORT_BYTES, MAX_ROWS
-from hub.controls.import_records import record_no
 from hub.db import unit_of_work
 from hub.errors import Forbidden
 from hub.evidence.service import export_case
@@ -35,8 +35,6 @@ from hub.standard.rules import inspect
 from hub.standard.write_receipt import ControlEntry, ReceiptDraft, write_receipt
 from hub.standard.write_request import DocumentDraft, ItemDraft, RequestDraft, SubjectDraft, write_request
 from hub.supervision.service import period, unit_figures
-
-BL = record_no("J2426", "housing-fund", REGISTRATION, ACCOUNT)
 
 
 def controls(client, headers, query: str = "") -> list[dict]:

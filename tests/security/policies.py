@@ -85,6 +85,7 @@ UNIT_ANSWERS = {STAFF: UNIT, SYSTEM: UNIT}
 UNIT_INBOX = {STAFF: UNIT, SYSTEM: UNIT, ADMIN: ANY}
 OFFICER_SENDS = {OFFICER: ANY}  # the document names the court; another court's is refused (403)
 OFFICER_OWN = {OFFICER: COURT}
+IMPORTERS = {OFFICER: ANY, ADMIN: ANY}  # controls made before the hub: an officer for his court, an admin for any
 ADMIN_ONLY = {ADMIN: ANY}
 # The web pages: a unit's system never signs in.
 PEOPLE = {OFFICER: ANY, SUPERVISOR: ANY, STAFF: ANY, ADMIN: ANY}
@@ -149,6 +150,10 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/requests/{request_id}/receipts/{receipt_id}/document"):            web("receipt", COURT_READ),
     ("GET", "/requests/{request_id}/receipts/{receipt_id}/files/{filename}"):    web("receipt", COURT_READ),
     ("GET", "/controls"):                                       web(None, WEB_COURT_LISTED),
+    ("GET", "/controls/import"):                                web(None, IMPORTERS),
+    ("POST", "/controls/import"):                               web(None, IMPORTERS),
+    ("POST", "/controls/import/confirm"):                       web(None, IMPORTERS),
+    ("GET", "/controls/import/template.csv"):                   web(None, IMPORTERS),
     ("GET", "/controls/{control_id}"):                          web("control", WEB_COURT_ONLY),
     ("GET", "/controls/{control_id}/renew"):                    web("control", OFFICER_OWN),
     ("POST", "/controls/{control_id}/renew"):                   web("control", OFFICER_OWN),
