@@ -126,8 +126,12 @@ def read_file(data: bytes) -> tuple[list[FileRow], list[ImportProblem]]:
     """The rows of an import file, each with its own problems; and what is wrong with the file as a whole
     (then no rows). The caller bounds `data` by MAX_IMPORT_BYTES before reading it all."""
     if len(data) > MAX_IMPORT_BYTES:
+        megabytes = MAX_IMPORT_BYTES // 1048576
         return [], [
-            _whole(f"the file is larger than {MAX_IMPORT_BYTES // 1048576} MB: split it", _too_large())
+            _whole(
+                f"the file is larger than {megabytes} MB: split it",
+                f"文件超过 {megabytes} MB 的上限，请拆开后分别导入。",
+            )
         ]
     try:
         text = decoded(data)
@@ -168,10 +172,6 @@ def read_file(data: bytes) -> tuple[list[FileRow], list[ImportProblem]]:
     if not rows:
         return [], [_whole("the file has a header and no rows", "文件只有表头，没有要导入的措施。")]
     return rows, []
-
-
-def _too_large() -> str:
-    return f"文件超过 {MAX_IMPORT_BYTES // 1048576} MB 的上限，请拆开后分别导入。"
 
 
 def _whole(message: str, chinese: str) -> ImportProblem:

@@ -109,12 +109,13 @@ def check_import(
         raise Forbidden("Only an officer of the court, or an administrator, imports its controls.")
     court = session.get(Court, court_code)
     if court is None:
-        raise NotFound(f"There is no court {court_code!r} in the directory.")
+        raise NotFound(f"There is no court {court_code!r} in the directory.", code="no_such_court")
     username = officer or importer.username
     default = _officers(session, court_code, {username}).get(username)
     if default is None:
         raise Invalid(
-            f"{username!r} is not an active officer of court {court_code}: name one of its officers."
+            f"{username!r} is not an active officer of court {court_code}: name one of its officers.",
+            code="not_an_officer",
         )
     name = session.get_one(User, importer.user_id).display_name
     plan = ImportPlan(court, importer, name, default, filename, hashlib.sha256(data).hexdigest())

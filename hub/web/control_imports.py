@@ -29,17 +29,22 @@ from hub.deps import HubDep, SessionDep
 from hub.errors import Forbidden, Invalid
 from hub.limits import SMALL_BODY_BYTES, FormLimits, size_text
 from hub.models import Court, User
-from hub.web.deps import FormDep, WebUserDep, read_checked_form
+from hub.web.deps import FormDep, WebUserDep, in_chinese, read_checked_form
 from hub.web.officer_access import read_part
-from hub.web.officer_messages import in_chinese
+from hub.web.officer_messages import in_chinese as said_in_chinese
+from hub.web.session import SignedIn
 from hub.web.templating import page
 
 router = APIRouter(include_in_schema=False)
 SHA256_LENGTH = 64
 TEMPLATE_NAME = quote("补录控制措施模板.csv")
+CHOICES = {  # an administrator's choice of court and officer, refused by the service
+    "no_such_court": "所选法院不在名录中，请重新选择。",
+    "not_an_officer": "所选承办法官不是该法院在职的执行法官，请重新选择。",
+}
 
 
-def _importer(user) -> Principal:
+def _importer(user: SignedIn) -> Principal:
     principal = user.principal
     if principal.role == "admin" or (principal.role == "officer" and principal.court_code):
         return principal
@@ -73,12 +78,12 @@ def _choices(session: Session, principal: Principal) -> tuple[list[Court], list[
     return courts, list(officers)
 
 
-def _target(principal: Principal, form: FormData | None) -> tuple[str, str | None]:
+def _target(principal: Principal, form: FormData) -> tuple[str, str | None]:
     """(court, default officer's username): an officer's own court and himself; the administrator's choice."""
     if principal.role != "admin":
         assert principal.court_code is not None
         return principal.court_code, None
-    court, officer = (_text(form, "court"), _text(form, "officer")) if form is not None else ("", "")
+    court, officer = _text(form, "court"), _text(form, "officer")
     if not court or not officer:
         raise Invalid("请选择法院和承办法官：补录的措施到期时提醒承办法官。")
     return court, officer
@@ -103,7 +108,9 @@ def _import_page(
 
 def _shown(problems: list[ImportProblem]) -> list[dict[str, object]]:
     """The problems as the page lists them: in Chinese, the hub's English wordings said again where known."""
-    return [{"row": p.row, "column": p.column, "text": p.chinese or in_chinese(p.message)} for p in problems]
+    return [
+        {"row": p.row, "column": p.column, "text": p.chinese or said_in_chinese(p.message)} for p in problems
+    ]
 
 
 def _checked(
@@ -111,16 +118,17 @@ def _checked(
 ) -> tuple[ImportPlan | None, Response | None]:
     """The file checked for the court chosen: the plan, or the page listing its problems (422)."""
     court, officer = _target(principal, form)
-    plan = check_import(
-        session,
-        data=data,
-        filename=filename,
-        court_code=court,
-        importer=principal,
-        officer=officer,
-        settings=hub.settings,
-        at=now(),
-    )
+    with in_chinese(CHOICES):
+        plan = check_import(
+            session,
+            data=data,
+            filename=filename,
+            court_code=court,
+            importer=principal,
+            officer=officer,
+            settings=hub.settings,
+            at=now(),
+        )
     if plan.problems:
         chosen = {"court": court, "officer": officer or ""}
         page_ = _import_page(
@@ -157,7 +165,7 @@ def import_check(
     data = read_part(upload, MAX_IMPORT_BYTES)
     if data is None:
         raise Invalid("请选择要导入的 CSV 文件。")
-    filename = getattr(upload, "filename", "") or "import.csv"
+    filename = (getattr(upload, "filename", "") or "import.csv")[:200]
     plan, refused = _checked(request, session, hub, principal, data=data, filename=filename, form=form)
     if refused is not None:
         return refused

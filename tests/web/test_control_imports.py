@@ -127,7 +127,7 @@ def test_the_administrator_chooses_the_court_and_its_officer(visitor, token, hub
     assert 'name="court"' in form.text and 'value="officer-j2401"' in form.text
 
     wrong = upload(visitor, csrf, csv_of(row()), court="J2426", officer="officer-j2401")
-    assert wrong.status_code == 422 and "not an active officer of court J2426" in wrong.text
+    assert wrong.status_code == 422 and "所选承办法官不是该法院在职的执行法官" in wrong.text
     preview = upload(visitor, csrf, csv_of(row()), court="J2426", officer="officer")
     assert preview.status_code == 200, preview.text
     done = confirm(visitor, preview.text)
