@@ -132,9 +132,10 @@ class UnitEntry(Signing):
             raise ValueError(f"limits: {', '.join(extra)} not among the unit's actions")
         if ITEM_ACTIONS & set(self.actions) and not self.asset_classes:
             raise ValueError("asset_classes: required for a unit that controls property")
-        if Action.DEDUCT in self.actions and not ACTION_CLASSES[Action.DEDUCT] & set(self.asset_classes):
-            deductible = ", ".join(c for c in AssetClass if c in ACTION_CLASSES[Action.DEDUCT])
-            raise ValueError(f"asset_classes: DEDUCT needs one of {deductible}")
+        for action in self.actions:  # RENEW and RELEASE act on any class a control can have
+            if action in ACTION_CLASSES and not ACTION_CLASSES[action] & set(self.asset_classes):
+                fitting = ", ".join(c for c in AssetClass if c in ACTION_CLASSES[action])
+                raise ValueError(f"asset_classes: {action} needs one of {fitting}")
         for key, channel in (
             ("channel", self.channel),
             *((f"fallback[{i}]", c) for i, c in enumerate(self.fallback)),

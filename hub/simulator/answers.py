@@ -24,7 +24,7 @@ from hub.standard.xml import DocumentError
 
 E = ElementMaker(namespace=NS, nsmap={None: NS})
 
-# Registration-number letters per action: 查封 CF, 扣押 KY, 冻结 DJ, 扣划 KH, 续行 XX.
+# Registration-number letters per action: 查封 CF, 扣押 KY, 冻结 DJ, 扣划 KH, 续行 XX, 预查封 YCF, 过户 GH.
 REGISTRATION_KINDS = {
     Action.SEAL: "CF",
     Action.SEIZE: "KY",
@@ -32,6 +32,8 @@ REGISTRATION_KINDS = {
     Action.DEDUCT: "KH",
     Action.RENEW: "XX",
     Action.RELEASE: "JC",
+    Action.PRE_SEAL: "YCF",
+    Action.TRANSFER: "GH",
 }
 
 
@@ -129,7 +131,7 @@ def _short(item: RequestItem, holding: Holding | None, amount: Decimal | None) -
 
 
 def _control_items(request: AssistanceRequest, register: Register, unit: UnitEntry, task_id: int) -> Decision:
-    """SEAL, SEIZE, FREEZE: control each item for the requested period, or join the waiting list.
+    """SEAL, SEIZE, FREEZE, PRE_SEAL: control each item for the requested period, or join the waiting list.
 
     An asset the register lists with earlier controls on it is WAITLISTED behind them; an asset the
     register does not list is taken as the court identified it. A fund frozen for more than its balance
@@ -204,6 +206,26 @@ def _release(request: AssistanceRequest, register: Register, unit: UnitEntry, ta
     return Decision(Outcome.RELEASED, controls=controls)
 
 
+def _transfer(request: AssistanceRequest, register: Register, unit: UnitEntry, task_id: int) -> Decision:
+    """TRANSFER: each item registered to its transferees, under a transfer number; the controls the
+    simulator placed on it end with it. An asset the register lists for another owner is not the debtor's
+    to transfer (UNABLE, or PARTIAL when others were transferred)."""
+    person = request.subject.kind is SubjectKind.PERSON
+    done, refused = [], []
+    for index, item in enumerate(request.items, start=1):
+        holding = register.find(request.subject.id_number, item.asset_id, person=person)
+        if holding is not None and holding.share not in (None, "1/1") and not item.transferees[0].share:
+            refused.append(f"{item.asset_id}为共有财产，被执行人份额{holding.share}，请载明受让份额")
+            continue
+        register.transfer(item.asset_id)
+        done.append(_control(item, registration_no(unit.code, Action.TRANSFER, task_id, index)))
+    if not done:
+        return Decision(Outcome.UNABLE, (ReasonCode.OTHER, "；".join(refused) + "。"), controls=[])
+    if refused:
+        return Decision(Outcome.PARTIAL, (ReasonCode.OTHER, "；".join(refused) + "。"), controls=done)
+    return Decision(Outcome.TRANSFERRED, controls=done)
+
+
 def _locate(request: AssistanceRequest, register: Register) -> Decision:
     """LOCATED with the address found as an OTHER asset (the standard has no field for it), or NOT_LOCATED."""
     subject = request.subject
@@ -221,8 +243,10 @@ def decide(request: AssistanceRequest, *, unit: UnitEntry, register: Register, t
     action = request.action
     if action is Action.QUERY:
         return _query(request, register)
-    if action in (Action.SEAL, Action.SEIZE, Action.FREEZE):
+    if action in (Action.SEAL, Action.SEIZE, Action.FREEZE, Action.PRE_SEAL):
         return _control_items(request, register, unit, task_id)
+    if action is Action.TRANSFER:
+        return _transfer(request, register, unit, task_id)
     if action is Action.DEDUCT:
         return _deduct(request, register, unit, task_id)
     if action is Action.RENEW:

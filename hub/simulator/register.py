@@ -308,6 +308,11 @@ class Register:
                 if registration_no in placed:
                     placed.remove(registration_no)
 
+    def transfer(self, asset_id: str) -> None:
+        """The asset went to its buyer: the controls placed on it end with the transfer."""
+        with self._lock:
+            self._placed.pop(asset_id, None)
+
     def as_json(self) -> dict:
         """The register for people: unit, seed, the records generated so far, the controls placed."""
 

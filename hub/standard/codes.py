@@ -14,6 +14,8 @@ class Action(StrEnum):
     RELEASE = "RELEASE"
     LOCATE_PERSON = "LOCATE_PERSON"
     CREDIT_NOTICE = "CREDIT_NOTICE"
+    PRE_SEAL = "PRE_SEAL"  # 预查封: property bought or paid for, not yet registered to the debtor
+    TRANSFER = "TRANSFER"  # 协助过户: transfer to the buyer after an auction, a sale or 以物抵债
 
 
 class SubjectKind(StrEnum):
@@ -56,6 +58,7 @@ class Outcome(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     INFO_MISMATCH = "INFO_MISMATCH"
     CONTROLLED = "CONTROLLED"
+    TRANSFERRED = "TRANSFERRED"  # a TRANSFER done: the asset is registered to the transferee
     PARTIAL = "PARTIAL"
     WAITLISTED = "WAITLISTED"
     UNABLE = "UNABLE"
@@ -108,15 +111,27 @@ class AttachmentType(StrEnum):
 
 
 # Actions that put a control on property, and those that act on an existing one.
-CONTROL_ACTIONS = frozenset({Action.SEAL, Action.SEIZE, Action.FREEZE})
+CONTROL_ACTIONS = frozenset({Action.SEAL, Action.SEIZE, Action.FREEZE, Action.PRE_SEAL})
 ITEM_ACTIONS = frozenset(
-    {Action.SEAL, Action.SEIZE, Action.FREEZE, Action.DEDUCT, Action.RENEW, Action.RELEASE}
+    {
+        Action.SEAL,
+        Action.SEIZE,
+        Action.FREEZE,
+        Action.DEDUCT,
+        Action.RENEW,
+        Action.RELEASE,
+        Action.PRE_SEAL,
+        Action.TRANSFER,
+    }
 )
-PERIOD_ACTIONS = frozenset({Action.SEAL, Action.SEIZE, Action.FREEZE, Action.RENEW})
+PERIOD_ACTIONS = frozenset({Action.SEAL, Action.SEIZE, Action.FREEZE, Action.RENEW, Action.PRE_SEAL})
 # Items of these actions may name the control they act on (<Original>); RENEW and RELEASE must. A DEDUCT
-# names the freeze it takes the money from, or leaves the hub to find the court's freeze of the asset.
-ORIGINAL_ACTIONS = frozenset({Action.RENEW, Action.RELEASE, Action.DEDUCT})
+# names the freeze it takes the money from, or leaves the hub to find the court's freeze of the asset; a
+# TRANSFER may name the court's control on the asset sold (the transfer ends it whether named or not).
+ORIGINAL_ACTIONS = frozenset({Action.RENEW, Action.RELEASE, Action.DEDUCT, Action.TRANSFER})
 ORIGINAL_REQUIRED = frozenset({Action.RENEW, Action.RELEASE})
+# Items of these actions name who the asset goes to (<Transferee>, one or more); no other action takes one.
+TRANSFEREE_ACTIONS = frozenset({Action.TRANSFER})
 ALL_CAPABLE_ACTIONS = frozenset({Action.QUERY, Action.LOCATE_PERSON, Action.CREDIT_NOTICE})
 # Money, or a claim to money, that is frozen or deducted by amount: FREEZE and DEDUCT of these name an
 # <Amount>, so that no more than is owed is blocked (DOMAIN.md). Securities are frozen by the security
@@ -171,8 +186,30 @@ ACTION_CLASSES: dict[Action, frozenset[AssetClass]] = {
         }
     ),
 }
+# 预查封: land use rights and houses bought or paid for but not yet registered to the debtor (the 2004
+# 最高法、国土资源部、建设部 notice, 法发〔2004〕5号, Arts. 13-15†): no other class has a pre-seal.
+ACTION_CLASSES[Action.PRE_SEAL] = frozenset({AssetClass.REAL_ESTATE, AssetClass.LAND_RIGHT})
+# 协助过户: property whose owner is changed on a register, at the unit that keeps it (real estate, land,
+# forest rights, vehicles, registered movables such as ships, equity at market regulation, securities at
+# the registrar, other registered rights). Money is deducted, not transferred; a policy, income or a
+# receivable has no register of owners to change.
+ACTION_CLASSES[Action.TRANSFER] = frozenset(
+    {
+        AssetClass.REAL_ESTATE,
+        AssetClass.LAND_RIGHT,
+        AssetClass.FOREST_RIGHT,
+        AssetClass.VEHICLE,
+        AssetClass.MOVABLE,
+        AssetClass.EQUITY,
+        AssetClass.SECURITIES,
+        AssetClass.OTHER,
+    }
+)
 ACTION_CLASSES[Action.RENEW] = (
-    ACTION_CLASSES[Action.SEAL] | ACTION_CLASSES[Action.SEIZE] | ACTION_CLASSES[Action.FREEZE]
+    ACTION_CLASSES[Action.SEAL]
+    | ACTION_CLASSES[Action.SEIZE]
+    | ACTION_CLASSES[Action.FREEZE]
+    | ACTION_CLASSES[Action.PRE_SEAL]
 )
 ACTION_CLASSES[Action.RELEASE] = ACTION_CLASSES[Action.RENEW]
 
@@ -194,9 +231,12 @@ FINAL_OUTCOMES: dict[Action, frozenset[Outcome]] = {
     Action.RELEASE: frozenset({Outcome.RELEASED, Outcome.UNABLE}),
     Action.LOCATE_PERSON: frozenset({Outcome.LOCATED, Outcome.NOT_LOCATED}),
     Action.CREDIT_NOTICE: frozenset({Outcome.ACKNOWLEDGED}),
+    # PARTIAL: some items transferred (each named by a <Control>), the Reason saying why not the others
+    Action.TRANSFER: frozenset({Outcome.TRANSFERRED, Outcome.PARTIAL, Outcome.UNABLE, Outcome.INFO_MISMATCH}),
 }
 FINAL_OUTCOMES[Action.SEIZE] = FINAL_OUTCOMES[Action.SEAL]
 FINAL_OUTCOMES[Action.FREEZE] = FINAL_OUTCOMES[Action.SEAL]
+FINAL_OUTCOMES[Action.PRE_SEAL] = FINAL_OUTCOMES[Action.SEAL]
 FINAL_OUTCOMES[Action.RENEW] = FINAL_OUTCOMES[Action.DEDUCT]
 
 REASON_REQUIRED = frozenset({Outcome.UNABLE, Outcome.INFO_MISMATCH, Outcome.OBJECTED})
@@ -212,6 +252,8 @@ DEFAULT_LIMITS: dict[Action, int] = {
     Action.RELEASE: 1,
     Action.LOCATE_PERSON: 5,
     Action.CREDIT_NOTICE: 5,
+    Action.PRE_SEAL: 1,  # registered as a seal is, on the notice (DOMAIN.md)
+    Action.TRANSFER: 5,  # a transfer registration: 国办发〔2019〕8号 brought them within 5 working days†
 }
 
 # Longest control period (and each renewal) in years per asset class (民诉法解释 2022 Art. 485).
@@ -234,6 +276,13 @@ MAX_PERIOD_YEARS: dict[AssetClass, int] = {
     AssetClass.RECEIVABLE: 3,
     AssetClass.OTHER: 3,
 }
+
+
+# 预查封 lasts at most 2 years, and each renewal (续封) of a pre-seal at most 1 year (法发〔2004〕5号 Art.
+# 17†), though Art. 485 lets a seal of real estate last 3: DOMAIN.md says why the hub takes the shorter.
+# Once converted into a seal, the control renews as a seal of its class does.
+PRE_SEAL_YEARS = 2
+PRE_SEAL_RENEWAL_YEARS = 1
 
 
 def period_end(start: date, years: int) -> date:

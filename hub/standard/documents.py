@@ -58,6 +58,19 @@ class Original:
 
 
 @dataclass(frozen=True)
+class Transferee:
+    """Who a TRANSFER gives the asset to (<Transferee>), named as the subject is; `share` when several
+    take it in shares."""
+
+    kind: SubjectKind
+    name: str
+    id_type: IdType
+    id_number: str
+    share: str | None
+    pos: Pos  # its IdNumber, where an identity problem is named
+
+
+@dataclass(frozen=True)
 class RequestItem:
     asset_class: AssetClass
     asset_id: str
@@ -69,6 +82,7 @@ class RequestItem:
     original: Original | None
     pos: Pos
     asset_class_pos: Pos
+    transferees: tuple[Transferee, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +230,23 @@ def _signed(root: etree._Element) -> bool:
     return root.find(f"{{{DSIG_NS}}}Signature") is not None
 
 
+def _id_number(id_type: IdType, text: str) -> str:
+    """A resident ID in upper case (a lower-case x check digit is accepted); other numbers as written."""
+    return text.upper() if id_type is IdType.RESIDENT_ID else text
+
+
+def _transferee(element: etree._Element) -> Transferee:
+    id_type = IdType(_text(element, "IdType"))
+    return Transferee(
+        kind=SubjectKind(element.get("kind")),
+        name=_text(element, "Name"),
+        id_type=id_type,
+        id_number=_id_number(id_type, _text(element, "IdNumber")),
+        share=element.get("share"),
+        pos=_pos(_child(element, "IdNumber")),
+    )
+
+
 def read_request(tree: etree._ElementTree) -> AssistanceRequest:
     root = tree.getroot()
     court, officer, subject_el = _child(root, "Court"), _child(root, "Officer"), _child(root, "Subject")
@@ -238,12 +269,11 @@ def read_request(tree: etree._ElementTree) -> AssistanceRequest:
                 else None,
                 pos=_pos(el),
                 asset_class_pos=_pos(_child(el, "AssetClass")),
+                transferees=tuple(_transferee(t) for t in el.iterfind(_q("Transferee"))),
             )
         )
     id_type = IdType(_text(subject_el, "IdType"))
-    id_number = _text(subject_el, "IdNumber")
-    if id_type is IdType.RESIDENT_ID:
-        id_number = id_number.upper()
+    id_number = _id_number(id_type, _text(subject_el, "IdNumber"))
     return AssistanceRequest(
         request_no=_text(root, "RequestNo"),
         issued_at=datetime.fromisoformat(_text(root, "IssuedAt")),

@@ -28,6 +28,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.RELEASE: "解除",
     Action.LOCATE_PERSON: "查找被执行人",
     Action.CREDIT_NOTICE: "失信联合惩戒",
+    Action.PRE_SEAL: "预查封",
+    Action.TRANSFER: "协助过户",
 }
 
 SUBJECT_KIND_LABELS: dict[SubjectKind, str] = {
@@ -70,6 +72,7 @@ OUTCOME_LABELS: dict[Outcome, str] = {
     Outcome.NOT_FOUND: "未查到",
     Outcome.INFO_MISMATCH: "信息不符",
     Outcome.CONTROLLED: "已控制",
+    Outcome.TRANSFERRED: "已过户",
     Outcome.PARTIAL: "部分办理",
     Outcome.WAITLISTED: "轮候",
     Outcome.UNABLE: "无法协助",

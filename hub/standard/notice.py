@@ -34,6 +34,8 @@ NOTICE_TITLES: dict[Action, str] = {
     Action.RELEASE: "协助执行通知书",
     Action.LOCATE_PERSON: "协助查找被执行人通知书",
     Action.CREDIT_NOTICE: "失信被执行人联合惩戒通报",
+    Action.PRE_SEAL: "协助执行通知书",
+    Action.TRANSFER: "协助执行通知书",
 }
 
 # What the unit calls the identifier of an asset (DOMAIN.md, "Fields units hold").

@@ -23,6 +23,13 @@
   <xsl:variable name="court" select="$court_name"/>
   <xsl:variable name="name" select="normalize-space($r/e:Subject/e:Name)"/>
   <xsl:variable name="verb" select="h:label('Action', $action)"/>
+  <!-- a transfer's amount is the price of the sale or the value taken for the debt, not an amount controlled -->
+  <xsl:variable name="amount_label">
+    <xsl:choose>
+      <xsl:when test="$action = 'TRANSFER'">成交或抵债价款</xsl:when>
+      <xsl:otherwise><xsl:value-of select="concat($verb, '金额')"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:variable>
   <xsl:variable name="opening" select="concat('本院在执行', $case_no, '一案中，')"/>
 
   <xsl:template match="/">
@@ -155,6 +162,15 @@ ol { margin: 4px 0; padding-left: 2em; }
         <xsl:value-of select="concat('请你单位协助查询被执行人', $name,
             '在你单位登记、管理的财产及其权利状况，并在规定期限内回复查询结果。')"/>
       </xsl:when>
+      <xsl:when test="$action = 'PRE_SEAL'">
+        <xsl:value-of select="concat('依法作出执行裁定，请你单位对被执行人', $name,
+            '已购买或已缴纳价款、尚未登记在其名下的下列财产办理预查封登记，协助事项见下。',
+            '预查封期间该财产登记在被执行人名下的，预查封登记自动转为查封登记，查封期限自预查封之日起计算，请将转为查封的情况告知本院。')"/>
+      </xsl:when>
+      <xsl:when test="$action = 'TRANSFER'">
+        <xsl:value-of select="concat('依法作出的拍卖、变卖成交裁定或以物抵债裁定已经发生法律效力。请你单位协助将被执行人', $name,
+            '名下的下列财产过户（办理转移登记）至受让人名下；本院对该财产的查封（扣押、冻结）随之解除，协助事项见下。')"/>
+      </xsl:when>
       <xsl:when test="$action = 'SEAL' or $action = 'SEIZE' or $action = 'FREEZE'">
         <xsl:value-of select="concat('依法作出执行裁定，请你单位协助', $verb, '被执行人', $name, '名下的财产，协助事项见下。')"/>
       </xsl:when>
@@ -188,6 +204,14 @@ ol { margin: 4px 0; padding-left: 2em; }
       <xsl:when test="$action = 'QUERY' or $action = 'LOCATE_PERSON'">
         <xsl:text>《中华人民共和国民事诉讼法》关于协助执行的有关规定。</xsl:text>
       </xsl:when>
+      <xsl:when test="$action = 'TRANSFER'">
+        <xsl:value-of select="concat('《中华人民共和国民事诉讼法》关于协助办理财产权证照转移手续的有关规定；本院', $case_no,
+            '已发生法律效力的拍卖、变卖成交裁定书或以物抵债裁定书（见附件）。')"/>
+      </xsl:when>
+      <xsl:when test="$action = 'PRE_SEAL'">
+        <xsl:value-of select="concat('《中华人民共和国民事诉讼法》关于协助执行的有关规定；本院', $case_no, '执行裁定书（见附件）。',
+            '预查封及其期限依照《最高人民法院、国土资源部、建设部关于依法规范人民法院执行和国土资源房地产管理部门协助执行若干问题的通知》的有关规定确定。')"/>
+      </xsl:when>
       <xsl:otherwise>
         <xsl:value-of select="concat('《中华人民共和国民事诉讼法》关于协助执行的有关规定；本院', $case_no, '执行裁定书（见附件）。')"/>
         <xsl:if test="$r/e:Items/e:Item/e:Period">
@@ -214,7 +238,7 @@ ol { margin: 4px 0; padding-left: 2em; }
       </xsl:call-template>
       <xsl:if test="e:Amount">
         <xsl:call-template name="row">
-          <xsl:with-param name="th" select="concat($verb, '金额')"/>
+          <xsl:with-param name="th" select="$amount_label"/>
           <xsl:with-param name="td" select="h:money(normalize-space(e:Amount), string(e:Amount/@currency))"/>
         </xsl:call-template>
       </xsl:if>
@@ -244,6 +268,14 @@ ol { margin: 4px 0; padding-left: 2em; }
           <xsl:with-param name="td" select="e:Original/@registrationNo"/>
         </xsl:call-template>
       </xsl:if>
+      <xsl:for-each select="e:Transferee">
+        <xsl:call-template name="row">
+          <xsl:with-param name="th" select="'受让人'"/>
+          <xsl:with-param name="td" select="concat(normalize-space(e:Name), '（', h:label('SubjectKind', @kind), '，',
+              h:label('IdType', normalize-space(e:IdType)), ' ', normalize-space(e:IdNumber),
+              substring(concat('，份额 ', @share), 1, 40 * boolean(@share)), '）')"/>
+        </xsl:call-template>
+      </xsl:for-each>
     </table>
   </xsl:template>
 

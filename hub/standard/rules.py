@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from fractions import Fraction
 from itertools import islice
 
 from lxml import etree
@@ -17,7 +18,6 @@ from hub.standard import DSIG_NS, NS
 from hub.standard.codes import (
     ACTION_CLASSES,
     ALL_CAPABLE_ACTIONS,
-    CONTROL_ACTIONS,
     FINAL_OUTCOMES,
     FUNDS_CLASSES,
     ITEM_ACTIONS,
@@ -25,8 +25,11 @@ from hub.standard.codes import (
     ORIGINAL_ACTIONS,
     ORIGINAL_REQUIRED,
     PERIOD_ACTIONS,
+    PRE_SEAL_RENEWAL_YEARS,
+    PRE_SEAL_YEARS,
     REASON_REQUIRED,
     REQUIRED_DOCUMENTS,
+    TRANSFEREE_ACTIONS,
     Action,
     AssetClass,
     IdType,
@@ -41,6 +44,9 @@ from hub.standard.documents import (
     Money,
     Period,
     Pos,
+    RequestItem,
+    Subject,
+    Transferee,
     read_receipt,
     read_request,
 )
@@ -58,9 +64,12 @@ from hub.standard.xml import (
 
 ORGANIZATION_ID_TYPES = frozenset({IdType.USCC, IdType.OTHER})
 PERSON_ID_TYPES = frozenset({IdType.RESIDENT_ID, IdType.PASSPORT, IdType.OTHER})
-# the actions an officer can choose for a class of property (RENEW and RELEASE follow the control)
-CLASS_ACTIONS = CONTROL_ACTIONS | {Action.DEDUCT}
+# the actions a refusal suggests for a class of property (RENEW and RELEASE follow the control; a
+# PRE_SEAL is for property not yet registered to the debtor, a TRANSFER for property sold)
+CLASS_ACTIONS = frozenset({Action.SEAL, Action.SEIZE, Action.FREEZE, Action.DEDUCT})
 CONTROL_OUTCOMES = frozenset({Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED})
+# outcomes whose <Control> results each name what the unit registered: a control, its release, a transfer
+REGISTERED_OUTCOMES = CONTROL_OUTCOMES | {Outcome.RELEASED, Outcome.TRANSFERRED}
 MAX_QUEUE_POSITION = 2**31 - 1  # the XSD's positiveInteger is unbounded; the column is an INTEGER
 CURRENCIES = frozenset({"CNY"})  # STANDARD.md shows amounts in CNY (人民币) only
 INSTANTS = {"request": ("IssuedAt",), "receipt": ("HandledAt",)}
@@ -87,25 +96,44 @@ def _listed(problems: Iterable[Problem]) -> list[Problem]:
     return listed
 
 
-def max_years(asset_class: AssetClass, *, fund_account_years: int = 1) -> int:
-    if asset_class is AssetClass.FUND_ACCOUNT:
-        return fund_account_years
-    return MAX_PERIOD_YEARS[asset_class]
+def max_years(
+    asset_class: AssetClass, *, fund_account_years: int = 1, kind: str | None = None, renewal: bool = False
+) -> int:
+    """The longest period of a control of `kind` (an Action; None: a seal, seizure or freeze) on
+    `asset_class`, or of each renewal of it: a pre-seal's are shorter (PRE_SEAL_YEARS, DOMAIN.md)."""
+    years = fund_account_years if asset_class is AssetClass.FUND_ACCOUNT else MAX_PERIOD_YEARS[asset_class]
+    if kind == Action.PRE_SEAL:
+        return min(years, PRE_SEAL_RENEWAL_YEARS if renewal else PRE_SEAL_YEARS)
+    return years
 
 
-def period_problems(period: Period, asset_class: AssetClass, *, fund_account_years: int = 1) -> list[Problem]:
+def period_problems(
+    period: Period,
+    asset_class: AssetClass,
+    *,
+    fund_account_years: int = 1,
+    kind: str | None = None,
+    renewal: bool = False,
+) -> list[Problem]:
+    """A period that ends before it starts, or lasts longer than `max_years` allows."""
     if period.end < period.start:
         return [_at(period.pos, f"the period ends ({period.end}) before it starts ({period.start})")]
-    years = max_years(asset_class, fund_account_years=fund_account_years)
+    years = max_years(asset_class, fund_account_years=fund_account_years, kind=kind, renewal=renewal)
     if period.start.year + years > date.max.year:
         return []  # the longest period ends past 9999-12-31: no end date can pass it
     longest = period_end(period.start, years)
     if period.end > longest:
+        what = f"a control on {asset_class}"
+        if kind == Action.PRE_SEAL:
+            what = (
+                f"a renewal of a pre-seal (PRE_SEAL) of {asset_class}"
+                if renewal
+                else f"a pre-seal (PRE_SEAL) of {asset_class}"
+            )
         return [
             _at(
                 period.pos,
-                f"a control on {asset_class} lasts at most {years} year(s): from {period.start} "
-                f"it must end by {longest}, not {period.end}",
+                f"{what} lasts at most {years} year(s): from {period.start} it must end by {longest}, not {period.end}",
             )
         ]
     return []
@@ -175,16 +203,7 @@ def request_problems(request: AssistanceRequest, *, fund_account_years: int = 1)
     """Every breach of the request rules that the document alone can show."""
     problems: list[Problem] = []
     action, subject = request.action, request.subject
-
-    if subject.id_type is IdType.RESIDENT_ID and (why := resident_id_problem(subject.id_number)):
-        problems.append(_at(subject.pos, f"IdNumber {subject.id_number}: {why}"))
-    if subject.id_type is IdType.USCC and (why := uscc_problem(subject.id_number)):
-        problems.append(_at(subject.pos, f"IdNumber {subject.id_number}: {why}"))
-    allowed = PERSON_ID_TYPES if subject.kind is SubjectKind.PERSON else ORGANIZATION_ID_TYPES
-    if subject.id_type not in allowed:
-        problems.append(
-            _at(subject.pos, f"a subject of kind {subject.kind} cannot have IdType {subject.id_type}")
-        )
+    problems += identity_problems(subject, "subject")
 
     targets = request.pos["Targets"]
     if request.all_capable and action not in ALL_CAPABLE_ACTIONS:
@@ -204,6 +223,9 @@ def request_problems(request: AssistanceRequest, *, fund_account_years: int = 1)
         for item in request.items
         for problem in _item_problems(action, item, fund_account_years=fund_account_years)
     )
+    problems += _listed(
+        problem for item in request.items for problem in _transferee_problems(action, item, subject)
+    )
 
     listed = {ref.type for ref in request.documents}
     missing = sorted(REQUIRED_DOCUMENTS[action] - listed)
@@ -212,6 +234,20 @@ def request_problems(request: AssistanceRequest, *, fund_account_years: int = 1)
             _at(request.pos["Documents"], f"{action} needs a document of type {' and '.join(missing)}")
         )
     return problems + _listed(_file_problems(request.documents, "document"))
+
+
+def identity_problems(who: Subject | Transferee, what: str) -> list[Problem]:
+    """A subject's or a transferee's (`what`) ID number against its check digit, and its IdType against
+    its kind: a person has no USCC, an organization no resident ID or passport."""
+    problems = []
+    if who.id_type is IdType.RESIDENT_ID and (why := resident_id_problem(who.id_number)):
+        problems.append(_at(who.pos, f"IdNumber {who.id_number}: {why}"))
+    if who.id_type is IdType.USCC and (why := uscc_problem(who.id_number)):
+        problems.append(_at(who.pos, f"IdNumber {who.id_number}: {why}"))
+    allowed = PERSON_ID_TYPES if who.kind is SubjectKind.PERSON else ORGANIZATION_ID_TYPES
+    if who.id_type not in allowed:
+        problems.append(_at(who.pos, f"a {what} of kind {who.kind} cannot have IdType {who.id_type}"))
+    return problems
 
 
 def _listing(codes: Iterable[StrEnum], last: str) -> str:
@@ -241,11 +277,12 @@ def _item_problems(action: Action, item, *, fund_account_years: int) -> list[Pro
         if item.period is None:
             problems.append(_at(item.pos, f"{action} needs a <Period start=.. end=..> on every item"))
         else:
-            problems += period_problems(item.period, item.asset_class, fund_account_years=fund_account_years)
+            problems += period_problems(
+                item.period, item.asset_class, fund_account_years=fund_account_years, kind=action
+            )
     elif item.period is not None:
-        problems.append(
-            _at(item.period.pos, f"{action} takes no <Period>: only SEAL, SEIZE, FREEZE, RENEW do")
-        )
+        taking = _listing((a for a in Action if a in PERIOD_ACTIONS), "and")
+        problems.append(_at(item.period.pos, f"{action} takes no <Period>: only {taking} do"))
     if item.amount is not None and item.amount.amount <= 0:
         problems.append(_at(item.amount.pos, f"the amount must be more than 0, not {item.amount.amount}"))
     problems += currency_problems(item.amount, "Amount")
@@ -261,6 +298,42 @@ def _item_problems(action: Action, item, *, fund_account_years: int) -> list[Pro
     if item.flexible_custodian is not None and action not in (Action.SEAL, Action.SEIZE):
         problems.append(_at(item.pos, f"<Flexible> (活封) is for SEAL and SEIZE only, not {action}"))
     return problems
+
+
+def _transferee_problems(action: Action, item: RequestItem, subject: Subject) -> Iterator[Problem]:
+    """A TRANSFER names who takes the asset, each checked as the subject is, and not the debtor himself;
+    shares, where given, are fractions that add up to no more than the whole. No other action names one."""
+    if action not in TRANSFEREE_ACTIONS:
+        if item.transferees:
+            yield _at(item.transferees[0].pos, f"{action} takes no <Transferee>: only TRANSFER does")
+        return
+    if not item.transferees:
+        yield _at(
+            item.pos, f"{action} needs a <Transferee> on every item: the buyer, or who takes it for the debt"
+        )
+        return
+    total = Fraction(0)
+    for transferee in item.transferees:
+        yield from identity_problems(transferee, "transferee")
+        if (transferee.id_type, transferee.id_number) == (subject.id_type, subject.id_number):
+            yield _at(
+                transferee.pos,
+                f"the transferee {transferee.name} is the debtor ({subject.id_type} {subject.id_number}): "
+                "a transfer gives the asset to the buyer or to the creditor who takes it for the debt",
+            )
+        if transferee.share is not None:
+            numerator, denominator = (int(n) for n in transferee.share.split("/"))
+            if not 0 < numerator <= denominator:
+                yield _at(
+                    transferee.pos,
+                    f'share="{transferee.share}" is not a part of the whole: write 1/2, 1/3, 1/1',
+                )
+                continue
+            total += Fraction(numerator, denominator)
+    if total > 1:
+        yield _at(
+            item.transferees[-1].pos, f"the transferees' shares add up to {total}, more than the whole (1/1)"
+        )
 
 
 def receipt_problems(receipt: AssistanceReceipt, *, action: Action | None = None) -> list[Problem]:
@@ -286,7 +359,7 @@ def receipt_problems(receipt: AssistanceReceipt, *, action: Action | None = None
         problems.append(_at(where, "Outcome FOUND needs at least one <Asset> in <Results>"))
     if outcome is Outcome.NOT_FOUND and receipt.assets:
         problems.append(_at(receipt.pos["Results"], "Outcome NOT_FOUND cannot list assets"))
-    if outcome in CONTROL_OUTCOMES and not receipt.controls:
+    if (outcome in CONTROL_OUTCOMES or outcome is Outcome.TRANSFERRED) and not receipt.controls:
         problems.append(_at(where, f"Outcome {outcome} needs a <Control> for each item acted on"))
     problems += _listed(
         problem for asset in receipt.assets for problem in currency_problems(asset.value, "Value")
@@ -308,8 +381,12 @@ def _control_problems(receipt: AssistanceReceipt) -> Iterator[Problem]:
                 control.pos,
                 f"<QueuePosition> {control.queue_position} is past any real queue: at most {MAX_QUEUE_POSITION:,}",
             )
-        if outcome in CONTROL_OUTCOMES | {Outcome.RELEASED} and not control.registration_no:
+        if outcome in REGISTERED_OUTCOMES and not control.registration_no:
             yield _at(control.pos, "a control result needs its <RegistrationNo>")
+        if outcome is Outcome.TRANSFERRED and control.period is not None:
+            yield _at(
+                control.period.pos, "a transfer has no period: leave <Period> out of a TRANSFERRED result"
+            )
         if control.period is not None and control.period.end < control.period.start:
             yield _at(control.period.pos, "the period ends before it starts")
 

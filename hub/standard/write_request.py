@@ -29,6 +29,17 @@ class SubjectDraft:
 
 
 @dataclass(frozen=True)
+class TransfereeDraft:
+    """Who a TRANSFER item gives the asset to; `share` (1/2) when several take it in shares."""
+
+    kind: str  # SubjectKind: person | organization
+    name: str
+    id_type: str  # IdType
+    id_number: str
+    share: str | None = None
+
+
+@dataclass(frozen=True)
 class ItemDraft:
     asset_class: str  # AssetClass
     asset_id: str
@@ -41,6 +52,7 @@ class ItemDraft:
     flexible_use: str | None = None
     original_request_no: str | None = None
     original_registration_no: str | None = None
+    transferees: tuple[TransfereeDraft, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,13 @@ def _item(item: ItemDraft) -> etree._Element:
         if item.original_registration_no:
             original.set("registrationNo", item.original_registration_no)
         element.append(original)
+    for who in item.transferees:
+        transferee = E.Transferee(
+            E.Name(who.name), E.IdType(who.id_type), E.IdNumber(who.id_number), kind=who.kind
+        )
+        if who.share:
+            transferee.set("share", who.share)
+        element.append(transferee)
     return element
 
 

@@ -17,7 +17,7 @@ INK, MUTED, GRID, BAR = "#1f2933", "#616e7c", "#cbd2d9", "#9b1c1c"
 # Alternating dark and light, so neighbouring segments stay apart in grey too.
 PALETTE = (
     "#1f4e79", "#f4a261", "#2a9d8f", "#e9c46a", "#6d2e46", "#a8dadc",
-    "#b23a48", "#e76f51", "#5a6f2b", "#d4b8e0", "#8c5a2b", "#bcccdc",
+    "#b23a48", "#e76f51", "#5a6f2b", "#d4b8e0", "#8c5a2b", "#bcccdc", "#457b9d",
 )  # fmt: skip
 WIDTH, PAD, ROW, BAR_H, SIZE = 760, 12, 28, 18, 13
 MAX_LABEL = 300  # px kept for a label column

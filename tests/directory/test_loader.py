@@ -16,7 +16,7 @@ FUNDS_FLOW = {A.QUERY, A.FREEZE, A.DEDUCT, A.RENEW, A.RELEASE}
 
 FIXED = {
     "real-estate": ("安图县不动产登记中心", SEAL_FLOW, {AssetClass.REAL_ESTATE, AssetClass.LAND_RIGHT}),
-    "vehicles": ("安图县公安局交通管理大队车辆管理所", SEAL_FLOW | {A.SEIZE}, {AssetClass.VEHICLE}),
+    "vehicles": ("安图县公安局交通管理大队车辆管理所", SEAL_FLOW | {A.SEIZE, A.TRANSFER}, {AssetClass.VEHICLE}),
     "housing-fund": ("延边州住房公积金管理中心安图县管理部", FUNDS_FLOW, {AssetClass.FUND_ACCOUNT}),
     "civil-affairs": (None, {A.QUERY}, None),
     "forestry": (None, SEAL_FLOW, {AssetClass.FOREST_RIGHT}),
@@ -29,7 +29,8 @@ FIXED = {
     "peoples-congress": ("安图县人民代表大会常务委员会", {A.CREDIT_NOTICE}, set()),
     "cppcc": ("政协安图县委员会", {A.CREDIT_NOTICE}, set()),
     "discipline-commission": ("中共安图县纪律检查委员会 安图县监察委员会", {A.CREDIT_NOTICE}, set()),
-    "housing-admin": (None, SEAL_FLOW, {AssetClass.REAL_ESTATE}),
+    # 预查封 and 协助过户 of houses: the registry's 查控 client (real-estate) knows 查封, 续封, 解封 only
+    "housing-admin": (None, SEAL_FLOW | {A.PRE_SEAL, A.TRANSFER}, {AssetClass.REAL_ESTATE}),
     "agriculture": (None, {A.QUERY}, {AssetClass.LAND_RIGHT}),
     "tax": (None, {A.QUERY}, None),
     "public-security": (None, {A.QUERY, A.LOCATE_PERSON}, None),
@@ -253,6 +254,11 @@ BROKEN = [
         id="deduct-without-money",
     ),
     pytest.param(
+        [unit_toml(actions='["QUERY", "SEAL", "PRE_SEAL", "TRANSFER"]', classes='["VEHICLE"]')],
+        ["unit 'vehicles' (units[0]): asset_classes: PRE_SEAL needs one of REAL_ESTATE, LAND_RIGHT"],
+        id="pre-seal-without-houses-or-land",
+    ),
+    pytest.param(
         [unit_toml(actions='["QUERY", "QUERY"]')],
         ["unit 'vehicles' (units[0]): actions: duplicate QUERY"],
         id="duplicate-action",
@@ -361,7 +367,7 @@ def test_a_polling_unit_must_be_fetched_all_it_does_and_its_username_is_its_own(
     # two units with one username: each could use the other's address
     shared = _with_channel(
         text,
-        "housing-admin",
+        "forestry",  # it does what the registry client fetches (housing-admin pre-seals and transfers too)
         '{ kind = "ckw", profile = "real-estate", username = "bdc-antu", password_env = "Y" }',
     )
     path.write_text(shared, encoding="utf-8")

@@ -23,11 +23,18 @@ ANSWERS = {
     "receipt-not-located.xml": ("request-locate-person.xml", "completed", "open", ()),
     "receipt-objected.xml": ("request-deduct.xml", "objected", "open", ()),
     "receipt-partial.xml": ("request-seize.xml", "completed", "done", ()),
+    "receipt-pre-sealed.xml": ("request-pre-seal.xml", "completed", "done", ()),
     "receipt-released.xml": (
         "request-release.xml",
         "completed",
         "done",
         (("request-freeze.xml", "receipt-controlled.xml"),),
+    ),
+    "receipt-transferred.xml": (
+        "request-transfer.xml",
+        "completed",
+        "done",
+        (("request-seize.xml", "receipt-partial.xml"),),
     ),
     "receipt-unable.xml": ("request-deduct.xml", "completed", "open", ()),
     "receipt-waitlisted.xml": ("request-seal.xml", "completed", "done", ()),

@@ -20,6 +20,7 @@ from hub.standard.codes import (
     ITEM_ACTIONS,
     ORIGINAL_ACTIONS,
     PERIOD_ACTIONS,
+    TRANSFEREE_ACTIONS,
     Action,
     AssetClass,
     Outcome,
@@ -52,10 +53,13 @@ def request(
         if action in (Action.FREEZE, Action.DEDUCT) and asset_class in FUNDS_CLASSES:
             item.append(E.Amount(amount, currency="CNY"))
         if action in PERIOD_ACTIONS:
-            end = period_end(START, max_years(asset_class))
+            end = period_end(START, max_years(asset_class, kind=action))
             item.append(E.Period(start=START.isoformat(), end=end.isoformat()))
         if action in ORIGINAL_ACTIONS:
             item.append(E.Original(requestNo="AT-2026-000001", registrationNo="ORIG-CF-1"))
+        if action in TRANSFEREE_ACTIONS:
+            buyer = E.Name("李明"), E.IdType("RESIDENT_ID"), E.IdNumber("222401199107082037")
+            item.append(E.Transferee(*buyer, kind="person"))
         items.append(item)
     documents = [E.Document(type="NOTICE", filename="notice.pdf", sha256="0" * 64)]
     if action in ITEM_ACTIONS:

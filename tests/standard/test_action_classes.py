@@ -190,4 +190,4 @@ def test_renew_and_release_still_need_their_original(name):
 def test_an_original_on_a_freeze_is_refused_saying_who_takes_one():
     data = edit("request-freeze.xml", ('end="2027-11-26"/>', f'end="2027-11-26"/>{ORIGINAL}'))
     problem = assert_refused(data, "/Items/Item/Original", "takes no <Original>")
-    assert problem.message == "FREEZE takes no <Original>: only DEDUCT, RENEW and RELEASE do"
+    assert problem.message == "FREEZE takes no <Original>: only DEDUCT, RENEW, RELEASE and TRANSFER do"

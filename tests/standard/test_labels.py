@@ -35,7 +35,8 @@ def test_every_member_has_a_chinese_label_and_none_is_left_over(enum):
 
 def test_the_words_of_the_domain():
     assert [label(a) for a in Action] == [
-        "查询", "查封", "扣押", "冻结", "扣划", "续行", "解除", "查找被执行人", "失信联合惩戒",
+        "查询", "查封", "扣押", "冻结", "扣划", "续行", "解除", "查找被执行人", "失信联合惩戒", "预查封",
+        "协助过户",
     ]  # fmt: skip
     assert label(IdType.RESIDENT_ID) == "居民身份证"
     assert label(IdType.USCC) == "统一社会信用代码"

@@ -135,12 +135,12 @@ def test_standard_md_code_lists_are_in_xsd():
         "AttachmentType": _after('<Attachment type="', CODE + '(?=")'),
     }
     expected_sizes = {
-        "Action": 9,
+        "Action": 11,
         "SubjectKind": 2,
         "IdType": 4,
         "AssetClass": 14,
         "DocumentType": 3,
-        "Outcome": 12,
+        "Outcome": 13,
         "ReasonCode": 9,
         "AssetStatus": 6,
         "EncumbranceKind": 6,
