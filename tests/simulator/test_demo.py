@@ -11,7 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def test_make_demo_answers_a_query_to_all_units_over_loopback(database_url, tmp_path):
+def test_make_demo_answers_a_query_to_all_units_over_loopback(tmp_path):
+    """On the demo's own embedded database, as `make demo` runs it (so once, not again on PostgreSQL)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "SIMULATOR_"))}
     port = subprocess.run(
         [
@@ -35,8 +36,6 @@ def test_make_demo_answers_a_query_to_all_units_over_loopback(database_url, tmp_
             str(tmp_path / "demo"),
             "--port",
             port,
-            "--database-url",
-            database_url,
         ],
         env=env,
         cwd=ROOT,
