@@ -77,6 +77,9 @@ class RequestOut(BaseModel):
     signed_by: str | None = Field(
         None, description="sha256 fingerprint of the registered certificate its signature verified with."
     )
+    origin: str = Field(
+        "hub", description="hub: sent through the hub; imported: the record of a control made before the hub."
+    )
     files: list[FileOut]
     tasks: list[TaskOut]
     warnings: list[WarningOut] = Field(
@@ -178,6 +181,9 @@ class ReceiptDetailOut(BaseModel):
     document_sha256: str
     signed_by: str | None = Field(
         None, description="sha256 fingerprint of the registered certificate its signature verified with."
+    )
+    origin: str = Field(
+        "hub", description="hub: sent through the hub; imported: the record of a control made before the hub."
     )
     files: list[FileOut]
     assets: list[FoundAssetOut]

@@ -72,6 +72,11 @@ def test_a_file_is_checked_shown_and_imported_only_when_confirmed(visitor, token
     again = upload(visitor, csrf, data)
     assert "2 行已在平台中" in again.text and "确认导入" not in again.text
     assert f'已是<a href="/controls/{listed[0]["id"]}">' in again.text
+    # the officer's requests mark the import's records as such, and the API says where they came from
+    assert visitor.get("/requests").text.count(">补录</span>") == 2
+    record = visitor.get(f"/api/v1/requests/{listed[0]['request_id']}", headers=token("officer")).json()
+    assert record["origin"] == "imported"
+    assert "补录记录：未经平台发送" in visitor.get(f"/requests/{record['id']}").text
 
 
 def test_a_file_with_problems_is_listed_in_chinese_by_row_and_column_and_nothing_is_kept(visitor, stored):
