@@ -285,6 +285,17 @@ def _details(control: Control, kind: str, data: dict, registered: Decimal | None
         lines.append(f"由续行措施 {data['renewal']} 接续")
     if data.get("original") is not None:
         lines.append(f"原措施 {data['original']}")
+    if data.get("kind_before") and data.get("registration_no_before") not in (
+        None,
+        data.get("registration_no"),
+    ):
+        lines.append(f"预查封登记号 {data['registration_no_before']}")
+    if data.get("reported"):
+        lines.append(f"单位说明：{data['reported']}")
+    if data.get("transfer_registration_no"):
+        lines.append(
+            f"过户请求 {data.get('transfer_request')}，转移登记号 {data['transfer_registration_no']}"
+        )
     return lines
 
 
@@ -335,7 +346,7 @@ def _request_entries(
                 at=event.at if event is not None else request.received_at,
                 seq=event.seq if event is not None else 0,
                 kind="request.received",
-                what=f"发出{action}请求",
+                what=f"补录{action}措施的记录" if request.origin == "imported" else f"发出{action}请求",
                 control_id=about[request.id],
                 actor=event.actor if event is not None else f"user:{submitter.username}" if submitter else "",
                 who=names.user(submitter, request.officer_name),

@@ -89,6 +89,7 @@ def test_an_imported_freeze_is_an_active_control_of_the_court_with_the_record_th
     assert (receipt["outcome"], receipt["receipt_no"]) == ("CONTROLLED", BL)
     history = client.get(f"/api/v1/controls/{freeze['id']}/history", headers=token("officer")).json()
     assert "control.imported" in [e["kind"] for e in history["entries"]]
+    assert "补录冻结措施的记录" in [e["what"] for e in history["entries"]]
 
 
 def test_importing_the_same_file_again_makes_no_second_control_and_says_which_it_is(hub, client, token):
