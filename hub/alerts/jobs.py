@@ -18,7 +18,7 @@ from hub.calendar.workdays import WorkCalendar
 from hub.clock import SHANGHAI
 from hub.config import Settings
 from hub.controls.states import IN_FORCE, ControlEvent, ControlStatus, change
-from hub.models import AlertItem, Control, Court, QueuedDelivery, Request, Task, Unit, User
+from hub.models import AlertItem, AuditEvent, Control, Court, QueuedDelivery, Request, Task, Unit, User
 from hub.supervision.service import period, unit_figures
 
 SERVED = ("served", "acknowledged")  # open tasks whose clock runs
@@ -169,7 +169,8 @@ def _renewed() -> ColumnElement:
 
 def controls(session: Session, ctx: Context) -> list[Owed]:
     """Controls over time: expire those past their end date unrenewed; tell the officer of those ending,
-    expired, taken effect from the waiting list, or withdrawn by their unit (a registration it undid)."""
+    expired, taken effect from the waiting list, withdrawn by their unit (a registration it undid), or
+    pre-seals turned into seals (their conversion, read from the audit events of the last 30 days)."""
     owed = []
     expired = session.execute(
         select(Control).where(
@@ -207,6 +208,15 @@ def controls(session: Session, ctx: Context) -> list[Owed]:
     ).scalars()
     for control_id in underived(session, kind="control_withdrawn", entity="control", ids=list(withdrawn)):
         owed.append(("control_withdrawn", "", session.get(Control, control_id)))
+    converted = session.execute(
+        select(AuditEvent.entity_id).where(
+            AuditEvent.kind == f"control.{ControlEvent.CONVERTED}",
+            AuditEvent.at >= ctx.at - timedelta(days=30),
+        )
+    ).scalars()
+    ids = sorted({int(i) for i in converted})
+    for control_id in underived(session, kind="control_converted", entity="control", ids=ids):
+        owed.append(("control_converted", "", session.get(Control, control_id)))
     officers = _officers(session, {control.request_id for _, _, control in owed})
     return [
         Owed(
@@ -296,8 +306,14 @@ JOBS: dict[str, Job] = {
         ),
         Job(
             "controls",
-            "控制措施：到期前提醒、轮候生效、到期失效、单位撤销登记",
-            ("control_ending", "control_effective", "control_expired", "control_withdrawn"),
+            "控制措施：到期前提醒、轮候生效、到期失效、单位撤销登记、预查封转为查封",
+            (
+                "control_ending",
+                "control_effective",
+                "control_expired",
+                "control_withdrawn",
+                "control_converted",
+            ),
             controls,
         ),
         Job(

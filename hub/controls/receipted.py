@@ -35,8 +35,9 @@ from hub.standard.xml import Problem
 # registration the unit reported and has since undone (a registry that withdrew its seal); WAITLISTED
 # reports a waiting control's new place in the queue; PARTIAL that the court ahead disposed of part of
 # the property (the Reason says which part; the waiting control stays on the rest, its Amount what remains).
+# CONTROLLED of a pre-seal in force: the debtor is now the registered owner, the pre-seal is a seal.
 STATE_CHANGES = {
-    Outcome.CONTROLLED: (ControlEvent.PROMOTED,),
+    Outcome.CONTROLLED: (ControlEvent.PROMOTED, ControlEvent.CONVERTED),
     Outcome.RELEASED: (ControlEvent.RELEASED,),
     Outcome.UNABLE: (ControlEvent.LAPSED, ControlEvent.WITHDRAWN_BY_UNIT),
     Outcome.WAITLISTED: (ControlEvent.QUEUE_MOVED,),
@@ -45,9 +46,11 @@ STATE_CHANGES = {
 FURTHER = (
     "A further receipt may only report a change of a control it created (WAITLISTED to CONTROLLED, "
     "WAITLISTED with a new QueuePosition, PARTIAL for a waiting control whose property was disposed of in "
-    "part, RELEASED, or UNABLE for a waiting control that lapsed or a registration withdrawn)."
+    "part, RELEASED, UNABLE for a waiting control that lapsed or a registration withdrawn, or CONTROLLED "
+    "for a pre-seal (PRE_SEAL) that turned into a seal)."
 )
 DEDUCTS = (Outcome.CONTROLLED, Outcome.PARTIAL)
+TRANSFERS = (Outcome.TRANSFERRED, Outcome.PARTIAL)
 
 
 @dataclass
@@ -95,19 +98,40 @@ def plan_new(
             continue
         if not creates:
             continue
-        plan.problems += _period_problems(result, item, fund_account_years=fund_account_years)
+        renews = session.get(Control, item.original_control_id) if action is Action.RENEW else None
+        plan.problems += _period_problems(
+            result,
+            item,
+            fund_account_years=fund_account_years,
+            kind=renews.kind if renews is not None else action,
+            renewal=renews is not None,
+        )
         if action is Action.RENEW and document.outcome is not Outcome.WAITLISTED:
             plan.problems += _renewal_problems(session, document, result, item)
         plan.new.append((result, item))
     return plan
 
 
-def _period_problems(result: ControlResult, item: Item, *, fund_account_years: int) -> list[Problem]:
-    """A registered period no longer than the law allows for the class, nor than the court asked."""
+def _period_problems(
+    result: ControlResult,
+    item: Item,
+    *,
+    fund_account_years: int,
+    kind: str | None = None,
+    renewal: bool = False,
+) -> list[Problem]:
+    """A registered period no longer than the law allows for the class (and for a pre-seal, or a renewal
+    of one, DOMAIN.md), nor than the court asked."""
     period = result.period
     if period is None:
         return []
-    problems = period_problems(period, AssetClass(item.asset_class), fund_account_years=fund_account_years)
+    problems = period_problems(
+        period,
+        AssetClass(item.asset_class),
+        fund_account_years=fund_account_years,
+        kind=kind,
+        renewal=renewal,
+    )
     asked = item.period_end - item.period_start if item.period_start and item.period_end else None
     if not problems and asked is not None and period.end - period.start > asked:
         problems.append(
@@ -172,27 +196,55 @@ def plan_changes(
                 Control.task_id == task.id, Control.registration_no == result.registration_no
             )
         ).scalar_one_or_none()
+        if control is None and ControlEvent.CONVERTED in events:
+            control = _pre_seal_of(session, task, result)  # the seal registered under a number of its own
         if control is None:
             plan.problems.append(
                 _at(result.pos, f"task {task.id} has no control with RegistrationNo {result.registration_no}")
             )
             continue
-        if control.status == ControlStatus.RENEWED and ControlEvent.RELEASED in events:
-            control = chain_head(session, control=control)  # the registration is released as renewed
-        event = next((e for e in events if transition(control.status, e)), None)
+        if control.status == ControlStatus.RENEWED and {ControlEvent.RELEASED, ControlEvent.CONVERTED} & set(
+            events
+        ):
+            control = chain_head(session, control=control)  # the registration as renewed
+        event = next((e for e in events if transition(control.status, e, kind=control.kind)), None)
         if event is None:
-            ends = {step.to for (_, e), step in TRANSITIONS.items() if e in events}
-            said = "it is so already" if control.status in ends else "it cannot change so"
-            raise Conflict(
-                f"Task {task.id} is already {task.status} and control {result.registration_no} is "
-                f"{control.status}: {said}. {FURTHER}",
-                code="task_closed",
-            )
+            raise Conflict(_unchanged(task, control, result, events), code="task_closed")
         plan.problems += _change_problems(
             control, event, result, task, reason=document.reason_text, fund_account_years=fund_account_years
         )
         plan.changes.append((control, event, result))
     return plan
+
+
+def _pre_seal_of(session: Session, task: Task, result: ControlResult) -> Control | None:
+    """The pre-seal `task` registered on the asset of `result`, reported converted under the seal's own
+    registration no. (the asset names it then), or None."""
+    return (
+        session.execute(
+            select(Control).where(
+                Control.task_id == task.id,
+                Control.kind == Action.PRE_SEAL.value,
+                Control.asset_class == str(result.asset_class),
+                Control.asset_id == result.asset_id,
+            )
+        )
+        .scalars()
+        .first()
+    )
+
+
+def _unchanged(task: Task, control: Control, result: ControlResult, events: tuple[ControlEvent, ...]) -> str:
+    """Why a further receipt changes nothing of `control`: it is so already, or cannot change so."""
+    closed = f"Task {task.id} is already {task.status} and control {result.registration_no}"
+    if ControlEvent.CONVERTED in events and control.status == ControlStatus.ACTIVE:
+        return (
+            f"{closed} is a {control.kind} in force: only a pre-seal (PRE_SEAL) turns into a seal when the "
+            f"debtor is registered as the owner. {FURTHER}"
+        )
+    ends = {step.to for (_, e), step in TRANSITIONS.items() if e in events}
+    said = "it is so already" if control.status in ends else "it cannot change so"
+    return f"{closed} is {control.status}: {said}. {FURTHER}"
 
 
 def _change_problems(
@@ -217,7 +269,9 @@ def _change_problems(
             ]
         item = _item_for(list(task.request.items), result)
         if item is not None:
-            return _period_problems(result, item, fund_account_years=fund_account_years)
+            return _period_problems(result, item, fund_account_years=fund_account_years, kind=control.kind)
+    if event is ControlEvent.CONVERTED:
+        return _conversion_problems(control, result, task, fund_account_years=fund_account_years)
     if event is ControlEvent.PART_DISPOSED:
         if not reason:
             return [_at(result.pos, f"{what}: say in <Reason> which part of the property was disposed of")]
@@ -232,6 +286,28 @@ def _change_problems(
     if event is ControlEvent.QUEUE_MOVED and result.queue_position == control.queue_position:
         return [_at(result.pos, f"{what} is number {control.queue_position} in the queue already")]
     return []
+
+
+def _conversion_problems(
+    control: Control, result: ControlResult, task: Task, *, fund_account_years: int
+) -> list[Problem]:
+    """A seal converted from a pre-seal keeps the pre-seal's start (its period is counted from the pre-seal:
+    法发〔2004〕5号 Art. 16†); a period the unit registers is no longer than the court asked."""
+    period = result.period
+    if period is None:
+        return []
+    if control.period_start is not None and period.start != control.period_start:
+        return [
+            _at(
+                period.pos,
+                f"{control_name(control)} was pre-sealed from {control.period_start}: the seal's period is counted "
+                f"from the pre-seal, so it starts on {control.period_start}, not {period.start}",
+            )
+        ]
+    item = _item_for(list(task.request.items), result)
+    if item is None:
+        return []
+    return _period_problems(result, item, fund_account_years=fund_account_years, kind=Action.SEAL)
 
 
 def by(receipt: Receipt) -> dict[str, object]:
@@ -265,6 +341,8 @@ def apply(
                 "disposed": document.reason_text,
                 "remaining": str(result.amount.amount) if result.amount else None,
             }
+        if event is ControlEvent.CONVERTED and document.reason_text:
+            data["reported"] = document.reason_text
         change(
             session,
             control,
@@ -274,6 +352,7 @@ def apply(
             period=period,
             amount=result.amount.amount if result.amount else None,
             queue_position=result.queue_position,
+            registration_no=result.registration_no if event is ControlEvent.CONVERTED else None,
             data=data,
         )
         touched.append(control)
@@ -281,6 +360,8 @@ def apply(
         touched += _release(session, document, task, receipt, at, actor)
     if action is Action.DEDUCT and document.outcome in DEDUCTS:
         touched += _deduct(session, document, task, receipt, at, actor)
+    if action is Action.TRANSFER and document.outcome in TRANSFERS and not plan.changes:
+        touched += _transfer(session, document, task, receipt, at, actor)
     session.flush()
     return touched
 
@@ -386,4 +467,30 @@ def _deduct(session, document, task, receipt, at, actor) -> list[Control]:
         else:
             continue  # part of a freeze, how much unknown: it stays as it is
         touched.append(freeze)
+    return touched
+
+
+def _transfer(session, document, task, receipt, at, actor) -> list[Control]:
+    """A TRANSFER answered TRANSFERRED (or PARTIAL, for the items its Controls name): the property is the
+    transferee's, so the requesting court's controls on it at this unit end, in force or waiting, named
+    in <Original> or not (查扣冻规定: a seal of property sold or taken for the debt is lifted†). Other
+    courts' waiting controls lapse as their units report on their own tasks."""
+    touched = []
+    for result in document.controls:
+        ended = session.execute(
+            select(Control)
+            .where(
+                Control.court_code == task.request.court_code,
+                Control.unit_code == task.unit_code,
+                Control.asset_class == str(result.asset_class),
+                Control.asset_id == result.asset_id,
+                Control.status.in_(IN_FORCE),
+            )
+            .order_by(Control.id)
+        ).scalars()
+        data = {**by(receipt), "transfer_request": task.request.request_no}
+        data["transfer_registration_no"] = result.registration_no
+        for control in ended:
+            change(session, control, ControlEvent.TRANSFERRED, at=at, actor=actor, data=data)
+            touched.append(control)
     return touched

@@ -2,8 +2,8 @@
 
 The alert for an expiring control attaches it, and GET /api/v1/controls/{id}/renewal-draft serves it.
 The draft takes the court, case, officer and subject from the request that created the control, targets
-the control's unit, and renews for the longest period the asset class allows from the day after the
-control's current end (DOMAIN.md, control periods).
+the control's unit, and renews for the longest period the asset class allows (a pre-seal: one year) from
+the day after the control's current end (DOMAIN.md, control periods and pre-seals).
 
 Choices a reader should know:
 - Documents. The XSD requires <Documents> and the rules require a RULING and a NOTICE for RENEW, but the
@@ -173,7 +173,12 @@ def _terms(control: Control, settings: Settings) -> list[etree._Element]:
     """The renewed item's <Amount> (when the control has one) and <Period>, from the day after its end."""
     assert control.period_end is not None  # checked by _check_renewable
     start = control.period_end + timedelta(days=1)
-    years = max_years(AssetClass(control.asset_class), fund_account_years=settings.fund_account_period_years)
+    years = max_years(
+        AssetClass(control.asset_class),
+        fund_account_years=settings.fund_account_period_years,
+        kind=control.kind,
+        renewal=True,
+    )
     terms = []
     if control.amount is not None and control.amount > 0:
         terms.append(E.Amount(f"{control.amount:.2f}", currency=control.currency or "CNY"))

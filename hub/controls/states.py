@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hub.audit import record
 from hub.clock import SHANGHAI
 from hub.models import Control
-from hub.standard.codes import period_end
+from hub.standard.codes import Action, period_end
 
 
 class ControlStatus(StrEnum):
@@ -30,6 +30,7 @@ class ControlStatus(StrEnum):
     WITHDRAWN = "WITHDRAWN"  # its unit undid the registration it had reported
     RENEWED = "RENEWED"  # superseded by its renewal, which carries the control on from the day after its end
     DEDUCTED = "DEDUCTED"  # a freeze whose money was taken in full by a deduction (扣划)
+    DISPOSED = "DISPOSED"  # the property was transferred to its buyer (协助过户): the court's control ends
 
 
 IN_FORCE = (ControlStatus.ACTIVE, ControlStatus.WAITLISTED)
@@ -44,6 +45,7 @@ LABELS = {
     ControlStatus.WITHDRAWN: "单位已撤销登记",
     ControlStatus.RENEWED: "已续行",
     ControlStatus.DEDUCTED: "已扣划",
+    ControlStatus.DISPOSED: "已处置过户",
 }
 
 
@@ -64,6 +66,8 @@ class ControlEvent(StrEnum):
     QUEUE_MOVED = "queue_moved"  # a waiting control's position in the queue changed
     PART_DISPOSED = "part_disposed"  # the court ahead disposed of part of the property: waiting on the rest
     IMPORTED = "imported"  # made before the hub, on paper or in another system, and entered by the court
+    CONVERTED = "converted"  # a pre-seal turned into a seal: the debtor is now the registered owner
+    TRANSFERRED = "transferred"  # the court's TRANSFER of the property was done: its control ends
 
 
 # How a control's history (its page's timeline) names each event.
@@ -82,6 +86,8 @@ EVENT_LABELS = {
     ControlEvent.QUEUE_MOVED: "轮候顺位变更",
     ControlEvent.PART_DISPOSED: "部分财产已被处置，轮候及于其余部分",
     ControlEvent.IMPORTED: "补录（平台建立前已采取的措施）",
+    ControlEvent.CONVERTED: "预查封转为查封（期限自预查封之日起计算）",
+    ControlEvent.TRANSFERRED: "财产已协助过户，措施随之终止",
 }
 
 
@@ -130,7 +136,9 @@ TRANSITIONS: dict[tuple[ControlStatus | None, ControlEvent], Transition] = {
     ),
     (ControlStatus.ACTIVE, ControlEvent.RENEWED): Transition(ControlStatus.RENEWED, Cause.UNIT_RECEIPT, None),
     # renewed by the unit in time, but its receipt reached the hub after the expiry job had run
-    (ControlStatus.EXPIRED, ControlEvent.RENEWED): Transition(ControlStatus.RENEWED, Cause.UNIT_RECEIPT, None),
+    (ControlStatus.EXPIRED, ControlEvent.RENEWED): Transition(
+        ControlStatus.RENEWED, Cause.UNIT_RECEIPT, None
+    ),
     # the unit undid the first registration: its renewals go with it (WITHDRAWN_WITH_ORIGINAL)
     (ControlStatus.RENEWED, ControlEvent.WITHDRAWN_BY_UNIT): Transition(
         ControlStatus.WITHDRAWN, Cause.UNIT_RECEIPT, "control_withdrawn"
@@ -147,30 +155,52 @@ TRANSITIONS: dict[tuple[ControlStatus | None, ControlEvent], Transition] = {
     (ControlStatus.WAITLISTED, ControlEvent.PART_DISPOSED): Transition(
         ControlStatus.WAITLISTED, Cause.UNIT_RECEIPT, None
     ),
+    # the unit registered the debtor as owner of a pre-sealed property: the pre-seal is a seal from now on,
+    # its period still counted from the pre-seal (a pre-seal only: KINDS)
+    (ControlStatus.ACTIVE, ControlEvent.CONVERTED): Transition(
+        ControlStatus.ACTIVE, Cause.UNIT_RECEIPT, "control_converted"
+    ),
+    # the unit transferred the property to the buyer at the court's request: the court's controls of it end
+    (ControlStatus.ACTIVE, ControlEvent.TRANSFERRED): Transition(
+        ControlStatus.DISPOSED, Cause.UNIT_RECEIPT, None
+    ),
+    (ControlStatus.WAITLISTED, ControlEvent.TRANSFERRED): Transition(
+        ControlStatus.DISPOSED, Cause.UNIT_RECEIPT, None
+    ),
 }
+# Events that happen only to a control of one kind: only a pre-seal turns into a seal.
+KINDS: dict[ControlEvent, str] = {ControlEvent.CONVERTED: Action.PRE_SEAL}
 
 
 class IllegalTransition(ValueError):
-    """`event` cannot happen to a control in `status`; callers map it to their own refusal."""
+    """`event` cannot happen to a control in `status` (or of its kind); callers map it to their own refusal."""
 
     def __init__(self, control: Control | None, status: str | None, event: ControlEvent) -> None:
         self.status, self.event = status, event
-        allowed = ", ".join(str(e) for (s, e) in TRANSITIONS if s == status) or "none"
+        kind = control.kind if control is not None else None
+        allowed = ", ".join(str(e) for e in events_from(status, kind=kind)) or "none"
         what = f"control {control.id}" if control is not None and control.id is not None else "a new control"
+        if event in KINDS and kind != KINDS[event] and transition(status, event) is not None:
+            super().__init__(f"{what} is a {kind}: only a {KINDS[event]} can be {event} (allowed: {allowed})")
+            return
         super().__init__(
             f"{what} is {status or 'not yet registered'}: it cannot be {event} (allowed: {allowed})"
         )
 
 
-def transition(status: str | None, event: ControlEvent) -> Transition | None:
-    """The transition `event` makes from `status`, or None when the table has none."""
+def transition(status: str | None, event: ControlEvent, *, kind: str | None = None) -> Transition | None:
+    """The transition `event` makes from `status` for a control of `kind` (None: whatever its kind), or
+    None when the table has none."""
+    if kind is not None and event in KINDS and kind != KINDS[event]:
+        return None
     key = (ControlStatus(status) if status is not None else None, event)
     return TRANSITIONS.get(key)
 
 
-def events_from(status: str | None) -> tuple[ControlEvent, ...]:
-    """The events that may happen to a control in `status` (None: a control not yet registered)."""
-    return tuple(e for (s, e) in TRANSITIONS if s == status)
+def events_from(status: str | None, *, kind: str | None = None) -> tuple[ControlEvent, ...]:
+    """The events that may happen to a control in `status` (None: a control not yet registered), of
+    `kind` when given."""
+    return tuple(e for (s, e) in TRANSITIONS if s == status and transition(status, e, kind=kind))
 
 
 def _record(
@@ -228,19 +258,23 @@ def change(
     period: tuple[date, date] | None = None,
     amount: Decimal | None = None,
     queue_position: int | None = None,
+    registration_no: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> Control:
-    """Move `control` by `event`: check TRANSITIONS, set status and updated_at and what the event sets,
-    record `control.<event>`.
+    """Move `control` by `event`: check TRANSITIONS (and KINDS), set status and updated_at and what the
+    event sets, record `control.<event>`.
 
     What an event sets: PROMOTED promoted_at, the queue position cleared and `period` (the one the unit
     registered, else the requested length counted from the day it took effect); PART_DEDUCTED `amount`,
     the money still frozen (PART_DISPOSED too, when the unit states what remains); QUEUE_MOVED
-    `queue_position`. Raises IllegalTransition when the table has no
-    such move from the control's status. Flushes (through the audit record), never commits.
+    `queue_position`; CONVERTED the kind SEAL, keeping the period counted from the pre-seal (or the
+    `period` the unit registered, from the same start), and the seal's own `registration_no` when the
+    unit gave it one. Raises IllegalTransition when the table has no such move from the control's
+    status, or the event is not for a control of its kind. Flushes (through the audit record), never
+    commits.
     """
     was = control.status
-    step = transition(was, event)
+    step = transition(was, event, kind=control.kind)
     if step is None:
         raise IllegalTransition(control, was, event)
     control.status, control.updated_at = step.to.value, at
@@ -255,6 +289,16 @@ def change(
     elif event is ControlEvent.QUEUE_MOVED:
         assert queue_position is not None, "a queue move gives the new position"
         control.queue_position = queue_position
+    elif event is ControlEvent.CONVERTED:
+        data = {
+            "kind_before": control.kind,
+            "registration_no_before": control.registration_no,
+            **(data or {}),
+        }
+        control.kind = Action.SEAL.value
+        control.registration_no = registration_no or control.registration_no
+        if period is not None:  # receipted.py holds its start to the pre-seal's
+            control.period_start, control.period_end = period
     _record(session, control, event, was, actor, data)
     return control
 

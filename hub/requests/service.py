@@ -36,7 +36,7 @@ from hub.models import (
 )
 from hub.standard.codes import Action
 from hub.standard.documents import AssistanceRequest, RequestItem
-from hub.standard.rules import attached_problems, inspect
+from hub.standard.rules import attached_problems, inspect, period_problems
 from hub.standard.xml import MAX_PROBLEMS, Problem, more_problems
 from hub.tasks.service import OPEN_STATES, request_status, scope_requests, visible_request
 
@@ -98,8 +98,9 @@ def _resolve_targets(session: Session, request: AssistanceRequest) -> tuple[list
 def _original_control(
     session: Session, *, court_code: str, action: Action, item: RequestItem, unit_codes: set[str]
 ) -> tuple[Control | None, Problem | None]:
-    """The control a RENEW, RELEASE or DEDUCT item refers to, checked against its state. A DEDUCT that
-    names none deducts from the court's freeze of the same asset at the unit when there is one."""
+    """The control a RENEW, RELEASE, DEDUCT or TRANSFER item refers to, checked against its state. A DEDUCT
+    that names none deducts from the court's freeze of the same asset at the unit when there is one; a
+    TRANSFER names the current control of the chain it gives (its transfer ends them all, receipted.py)."""
     original = item.original
     if original is None:
         return (
@@ -144,6 +145,15 @@ def _original_control(
         return control, None
     if action is Action.DEDUCT:
         return _deductible(session, control, what=what, pos=original.pos)
+    if action is Action.TRANSFER:
+        head = chain_head(session, control=control)
+        if head.status not in IN_FORCE:
+            return None, _problem(
+                original.pos,
+                f"{what} is {head.status}: a TRANSFER names the court's control in force on the property "
+                "(ACTIVE or WAITLISTED), or none",
+            )
+        return head, None
     why = renewal_refusal(session, control=control, on=today_shanghai(), what=what)
     if why is not None:
         return None, _problem(original.pos, why)
@@ -153,6 +163,10 @@ def _original_control(
             item.period.pos,
             f"the renewed period starts the day after the old end ({control.period_end}): start must be {expected_start}",
         )
+    if item.period is not None and (
+        longer := period_problems(item.period, item.asset_class, kind=control.kind, renewal=True)
+    ):
+        return None, longer[0]  # a pre-seal renews for a year at most (续封)
     return control, None
 
 

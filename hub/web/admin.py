@@ -89,6 +89,7 @@ ALERT_KINDS = {
     "control_effective": "轮候查封生效",
     "control_expired": "控制措施到期失效",
     "control_withdrawn": "单位撤销控制登记",
+    "control_converted": "预查封转为查封",
     "digest": "周报",
     "delivery_failed": "送达失败",
 }

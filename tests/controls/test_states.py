@@ -55,6 +55,7 @@ def test_the_table_ends_in_stored_states_and_names_who_causes_each_change():
         "WITHDRAWN",
         "RENEWED",
         "DEDUCTED",
+        "DISPOSED",
     ]
     assert {event for _, event in TRANSITIONS} == set(ControlEvent)
     assert set(events_from(None)) == {ControlEvent.REGISTERED, ControlEvent.WAITLISTED, ControlEvent.IMPORTED}
@@ -66,12 +67,19 @@ def test_the_table_ends_in_stored_states_and_names_who_causes_each_change():
         ControlStatus.LAPSED,
         ControlStatus.WITHDRAWN,
         ControlStatus.DEDUCTED,
+        ControlStatus.DISPOSED,
     ):
         assert events_from(status) == (), f"{status} is an end: nothing moves it"
     # a renewed control is carried on by its renewal; only its unit's withdrawal of the registration moves it
     assert events_from(ControlStatus.RENEWED) == (ControlEvent.WITHDRAWN_BY_UNIT,)
     # an expired control is renewed only by a renewal its unit registered in time and reported late
     assert events_from(ControlStatus.EXPIRED) == (ControlEvent.RENEWED,)
+    # only a pre-seal turns into a seal, and the officer is told; a transfer ends a control in force or waiting
+    assert TRANSITIONS[ControlStatus.ACTIVE, ControlEvent.CONVERTED].told == "control_converted"
+    assert ControlEvent.CONVERTED in events_from(ControlStatus.ACTIVE, kind="PRE_SEAL")
+    assert ControlEvent.CONVERTED not in events_from(ControlStatus.ACTIVE, kind="SEAL")
+    for status in (ControlStatus.ACTIVE, ControlStatus.WAITLISTED):
+        assert TRANSITIONS[status, ControlEvent.TRANSFERRED].to is ControlStatus.DISPOSED
 
 
 def _events(session, control: Control) -> list[AuditEvent]:
@@ -93,6 +101,8 @@ def test_every_allowed_transition_moves_the_control_and_is_recorded(hub, client,
     with hub.sessions() as session:
         control = session.get_one(Control, made["id"])
         control.status, control.queue_position = start.value, 3
+        if event is ControlEvent.CONVERTED:
+            control.kind = "PRE_SEAL"  # only a pre-seal is converted
         at = control.updated_at.replace(year=2027)
         control.amount = Decimal("100.00")
         change(
@@ -113,6 +123,8 @@ def test_every_allowed_transition_moves_the_control_and_is_recorded(hub, client,
             assert control.amount == Decimal("40.00")
         if event is ControlEvent.QUEUE_MOVED:
             assert control.queue_position == 1
+        if event is ControlEvent.CONVERTED:
+            assert control.kind == "SEAL"
         last = _events(session, control)[-1]
         assert last.kind == f"control.{event}" and last.actor == "test"
         assert f'"from":"{start}"' in last.data and f'"to":"{expected.to}"' in last.data
@@ -128,7 +140,8 @@ def test_an_illegal_transition_is_refused_naming_the_status_and_what_is_allowed(
             change(session, control, ControlEvent.PROMOTED, at=control.updated_at, actor="test")
         assert str(refused.value) == (
             f"control {control.id} is ACTIVE: it cannot be promoted "
-            "(allowed: released, withdrawn_by_unit, withdrawn_with_original, expired, renewed, deducted, part_deducted)"
+            "(allowed: released, withdrawn_by_unit, withdrawn_with_original, expired, renewed, deducted, part_deducted, "
+            "transferred)"
         )
         assert control.status == ControlStatus.ACTIVE and len(_events(session, control)) == before
         with pytest.raises(IllegalTransition, match="is not yet registered: it cannot be expired"):

@@ -15,6 +15,12 @@ from schemas import EXAMPLES_DIR
 ANSWERS = {
     "receipt-acknowledged.xml": ("request-credit-notice.xml", "completed", "open", ()),
     "receipt-controlled.xml": ("request-freeze.xml", "completed", "done", ()),
+    "receipt-converted.xml": (
+        "request-pre-seal.xml",
+        "completed",
+        "done",
+        (("request-pre-seal.xml", "receipt-pre-sealed.xml"),),
+    ),
     "receipt-found.xml": ("request-query.xml", "completed", "open", ()),
     "receipt-info-mismatch.xml": ("request-query.xml", "completed", "open", ()),
     "receipt-interim.xml": ("request-query.xml", "acknowledged", "open", ()),
@@ -82,7 +88,15 @@ def test_each_receipt_example_answers_its_task(client, token, stored, name):
         answer(client, token, *earlier)
     officer, receipt = token("officer"), example(name)
     unit = field(receipt, "UnitCode")
-    request = submit(client, officer, request_name)
+    if request_name in {earlier for earlier, _ in first}:  # a further receipt, to the task answered first
+        again = example(request_name)
+        response = client.post(
+            "/api/v1/requests", files=multipart(again, *listed_files(again)), headers=officer
+        )
+        assert response.status_code == 200, response.text  # the same request: answered as the first time
+        request = response.json()
+    else:
+        request = submit(client, officer, request_name)
     assert request["request_no"] == field(receipt, "RequestNo")
     before = stored()
 

@@ -71,6 +71,7 @@ def test_the_transfer_example_names_the_buyer():
     ("name", "action", "outcome"),
     [
         ("receipt-pre-sealed.xml", Action.PRE_SEAL, Outcome.CONTROLLED),
+        ("receipt-converted.xml", Action.PRE_SEAL, Outcome.CONTROLLED),
         ("receipt-transferred.xml", Action.TRANSFER, Outcome.TRANSFERRED),
     ],
 )
