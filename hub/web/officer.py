@@ -33,7 +33,14 @@ from hub.requests.service import (
     search_requests,
     submit_request,
 )
-from hub.standard.codes import ALL_CAPABLE_ACTIONS, ITEM_ACTIONS, ORIGINAL_ACTIONS, PERIOD_ACTIONS, Action
+from hub.standard.codes import (
+    ALL_CAPABLE_ACTIONS,
+    ITEM_ACTIONS,
+    ORIGINAL_ACTIONS,
+    PERIOD_ACTIONS,
+    TRANSFEREE_ACTIONS,
+    Action,
+)
 from hub.standard.labels import ACTION_LABELS
 from hub.standard.notice import render_notice
 from hub.standard.write_request import write_request
@@ -134,6 +141,7 @@ def _new_page(
             "period": sorted(PERIOD_ACTIONS),
             "original": sorted(ORIGINAL_ACTIONS),
             "flexible": sorted(FLEXIBLE_ACTIONS),
+            "transferee": sorted(TRANSFEREE_ACTIONS),
             "all_capable": sorted(ALL_CAPABLE_ACTIONS),
         },
         item_rows=[*typed.items, {}],

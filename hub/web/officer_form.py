@@ -20,6 +20,7 @@ from hub.standard.codes import (
     ORIGINAL_ACTIONS,
     PERIOD_ACTIONS,
     REQUIRED_DOCUMENTS,
+    TRANSFEREE_ACTIONS,
     Action,
     AssetClass,
     DocumentType,
@@ -29,7 +30,7 @@ from hub.standard.codes import (
 from hub.standard.ids import resident_id_problem, uscc_problem
 from hub.standard.labels import ACTION_LABELS, DOCUMENT_TYPE_LABELS, ID_TYPE_LABELS
 from hub.standard.rules import ORGANIZATION_ID_TYPES, PERSON_ID_TYPES
-from hub.standard.write_request import DocumentDraft, ItemDraft, RequestDraft, SubjectDraft
+from hub.standard.write_request import DocumentDraft, ItemDraft, RequestDraft, SubjectDraft, TransfereeDraft
 from hub.standard.xml import Problem
 from hub.web.officer_access import size_text
 from hub.web.officer_messages import in_chinese
@@ -55,7 +56,14 @@ ITEM_FIELDS = (
     "use",
     "original_no",
     "registration_no",
+    "transferee_kind",
+    "transferee_name",
+    "transferee_id_type",
+    "transferee_id_number",
+    "transferee_share",
 )
+# fields a blank item row still has filled in: the choices the form preselects
+PRESET_ITEM_FIELDS = frozenset({"asset_class", "transferee_kind", "transferee_id_type"})
 FLEXIBLE_ACTIONS = frozenset({Action.SEAL, Action.SEIZE})
 REQUEST_NO = re.compile(r"[A-Za-z0-9-]{6,40}")
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -83,6 +91,7 @@ ITEM_LABELS = {
     "period": "期限",
     "flexible": "活封",
     "original": "原措施",
+    "transferee": "受让人",
 }
 
 
@@ -176,7 +185,7 @@ def read_form(form: FormData, *, max_file_bytes: int) -> RequestForm:
     rows = sorted({int(m.group(1)) for key in form if (m := re.fullmatch(r"item-(\d+)-\w+", key))})
     for row in rows:
         values = {name: _text(form, f"item-{row}-{name}") for name in ITEM_FIELDS}
-        if any(value for name, value in values.items() if name != "asset_class"):
+        if any(value for name, value in values.items() if name not in PRESET_ITEM_FIELDS):
             typed.items.append(values)
     for value in form.getlist("kept"):
         parts = value.split(":", 2) if isinstance(value, str) else []
@@ -282,6 +291,9 @@ def check(typed: RequestForm) -> None:
         for name in ("start", "end") if action in PERIOD_ACTIONS else ():
             if item[name] and isinstance(why := _date(item[name]), str):
                 typed.add(f"item-{row}-period", why)
+        if action in TRANSFEREE_ACTIONS:
+            for why in _transferee_problems(item):
+                typed.add(f"item-{row}-transferee", why)
     listed = {u.type for u in typed.uploads} | {k.type for k in typed.kept}
     missing = [DOCUMENT_TYPE_LABELS[t] for t in sorted(REQUIRED_DOCUMENTS[action] - listed)]
     if missing:
@@ -293,10 +305,45 @@ def check(typed: RequestForm) -> None:
         typed.add("remarks", "备注最多 4000 字。")
 
 
+def _transferee_problems(item: dict[str, str]) -> list[str]:
+    """The transferee of a TRANSFER row as typed: a name, an ID type fit for his kind, a valid number, a share."""
+    problems, kind, id_type = [], item["transferee_kind"], item["transferee_id_type"]
+    if not item["transferee_name"]:
+        problems.append("请填写受让人（买受人或承受人）的姓名或名称。")
+    allowed = ORGANIZATION_ID_TYPES if kind == SubjectKind.ORGANIZATION else PERSON_ID_TYPES
+    if id_type not in ID_TYPES:
+        problems.append("请选择受让人的证件类型。")
+    elif IdType(id_type) not in allowed:
+        problems.append(
+            f"{'法人' if kind == 'organization' else '自然人'}受让人不能使用{ID_TYPE_LABELS[IdType(id_type)]}。"
+        )
+    if not item["transferee_id_number"]:
+        problems.append("请填写受让人的证件号码。")
+    elif why := id_problem(id_type, item["transferee_id_number"]):
+        problems.append(f"受让人{why}")
+    if item["transferee_share"] and not re.fullmatch(r"\d+/\d+", item["transferee_share"]):
+        problems.append("受让份额请写成 1/2 这样的分数，或留空。")
+    return problems
+
+
 def _item(item: dict[str, str], action: Action) -> ItemDraft:
     amount = _amount(item["amount"]) if item["amount"] else None
     periodic, original = action in PERIOD_ACTIONS, action in ORIGINAL_ACTIONS
     flexible = action in FLEXIBLE_ACTIONS
+    transferees = ()
+    if action in TRANSFEREE_ACTIONS:
+        number = item["transferee_id_number"]
+        if item["transferee_id_type"] in (IdType.RESIDENT_ID, IdType.USCC):
+            number = number.replace(" ", "").upper()
+        transferees = (
+            TransfereeDraft(
+                item["transferee_kind"] or SubjectKind.PERSON,
+                item["transferee_name"],
+                item["transferee_id_type"],
+                number,
+                share=item["transferee_share"] or None,
+            ),
+        )
     return ItemDraft(
         asset_class=item["asset_class"],
         asset_id=item["asset_id"],
@@ -308,6 +355,7 @@ def _item(item: dict[str, str], action: Action) -> ItemDraft:
         flexible_use=(item["use"] or None) if flexible else None,
         original_request_no=(item["original_no"] or None) if original else None,
         original_registration_no=(item["registration_no"] or None) if original else None,
+        transferees=transferees,
     )
 
 
@@ -356,6 +404,7 @@ _ITEM = {
     "Period": "period",
     "Flexible": "flexible",
     "Original": "original",
+    "Transferee": "transferee",
 }
 
 
@@ -373,7 +422,7 @@ def field_of(problem: Problem) -> str:
     if top == "Items" and len(parts) > 1:
         match = re.fullmatch(r"Item(?:\[(\d+)\])?", parts[1])
         row = int(match.group(1) or 1) - 1 if match else 0
-        sub = _ITEM.get(parts[2]) if len(parts) > 2 else None
+        sub = _ITEM.get(re.sub(r"\[\d+\]$", "", parts[2])) if len(parts) > 2 else None
         return f"item-{row}-{sub}" if sub else f"item-{row}"
     if top == "Action" and "<Items>" in problem.message:
         return "items"

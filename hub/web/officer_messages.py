@@ -7,6 +7,7 @@ the commonest ones in Chinese and any other as the hub wrote it. Only the wordin
 import re
 from collections.abc import Callable
 
+from hub.controls.states import LABELS as CONTROL_STATES
 from hub.standard.labels import label_of
 from hub.standard.notice import chinese_date
 
@@ -76,8 +77,47 @@ _WORDINGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         lambda m: "统一社会信用代码应为 18 位，由数字和大写字母组成（不含 I、O、Z、S、V）。",
     ),
     (
-        re.compile(r"a subject of kind (\w+) cannot have IdType (\w+)"),
-        lambda m: f"{label_of('SubjectKind', m[1])}不能使用{label_of('IdType', m[2])}。",
+        re.compile(r"a (subject|transferee) of kind (\w+) cannot have IdType (\w+)"),
+        lambda m: (
+            f"受让人为{label_of('SubjectKind', m[2])}，不能使用{label_of('IdType', m[3])}。"
+            if m[1] == "transferee"
+            else f"{label_of('SubjectKind', m[2])}不能使用{label_of('IdType', m[3])}。"
+        ),
+    ),
+    (
+        re.compile(
+            r"a (renewal of a )?pre-seal \(PRE_SEAL\) of (\w+) lasts at most (\d+) year\(s\): "
+            r"from (\S+) it must end by (\S+), not (\S+)"
+        ),
+        lambda m: (
+            f"{_asset(m[2])}的{'预查封续封' if m[1] else '预查封'}期限最长 {m[3]} 年：自{chinese_date(m[4])}起，"
+            f"届满日最晚为{chinese_date(m[5])}，不能是{chinese_date(m[6])}。"
+        ),
+    ),
+    (
+        re.compile(r"(\w+) needs a <Transferee> on every item: .*"),
+        lambda m: f"{_action(m[1])}须写明每项财产的受让人（买受人或承受抵债财产的债权人）。",
+    ),
+    (
+        re.compile(r"the transferee (.+) is the debtor \(\w+ \S+\): .*"),
+        lambda m: f"受让人{m[1]}是被执行人本人：过户应登记至买受人或承受抵债财产的债权人名下。",
+    ),
+    (
+        re.compile(r"the transferees' shares add up to (\S+), more than the whole \(1/1\)"),
+        lambda m: f"受让份额合计 {m[1]}，超过了全部（1/1）。",
+    ),
+    (
+        re.compile(r'share="(\S+)" is not a part of the whole: .*'),
+        lambda m: f"受让份额 {m[1]} 不是有效的份额，请写成 1/2、1/3、1/1 这样的分数。",
+    ),
+    (
+        re.compile(
+            r"the control (.+) is (\w+): a TRANSFER names the court's control in force on the property .*"
+        ),
+        lambda m: (
+            f"原措施（{m[1]}）{CONTROL_STATES.get(m[2], m[2])}：过户只能写明本院仍在控制中的措施，"
+            "也可以不填原请求编号。"
+        ),
     ),
     (
         re.compile(r"no control on (.+) from request (\S+?)(?:, registration (\S+))? is known to the hub"),

@@ -17,7 +17,6 @@ from hub.blobs import blob_response
 from hub.calendar.service import load_calendar
 from hub.clock import SHANGHAI, now, today_shanghai
 from hub.context import Hub
-from hub.controls.states import ControlStatus
 from hub.deps import HubDep, SessionDep
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.headers import NOTICE_CSP
@@ -338,12 +337,15 @@ def post_control_report(
     session: SessionDep,
     hub: HubDep,
 ) -> Response:
-    """A waiting control of this task took effect or lapsed: a further final receipt naming it."""
+    """A waiting control of this task took effect or lapsed, or a pre-seal turned into a seal: a further
+    final receipt naming it."""
     task = _own_task(session, user, task_id)
     controls: list[Control] = task_controls(session, task=task)
-    control = next((c for c in controls if c.id == control_id and c.status == ControlStatus.WAITLISTED), None)
+    control = next((c for c in controls if c.id == control_id and unit_forms.reportable(c)), None)
     if control is None:
-        raise NotFound("该任务没有这项轮候中的查封（冻结），它可能已经生效、失效或解除。")
+        raise NotFound(
+            "该任务没有这项轮候中的查封（冻结）或生效中的预查封，它可能已经生效、转为查封、失效或解除。"
+        )
     filled = unit_forms.report_form(form, control=control, max_file_bytes=hub.settings.max_file_bytes)
     return _submit(request, session, hub, user, task, f"control-{control.id}", filled)
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from starlette.datastructures import FormData, UploadFile
 
 from hub.clock import SHANGHAI, now
+from hub.controls.states import ControlStatus
 from hub.models import Control, Item, Task
 from hub.standard.codes import (
     FINAL_OUTCOMES,
@@ -33,7 +34,13 @@ from hub.standard.write_receipt import AssetResult, Attached, ControlEntry, Owne
 
 C = TypeVar("C", bound=StrEnum)
 ASSET_KEY = re.compile(r"asset-(\d{1,4})-(?:owner-(\d{1,4})-)?")
-CONTROL_OUTCOMES = (Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED, Outcome.RELEASED)
+CONTROL_OUTCOMES = (
+    Outcome.CONTROLLED,
+    Outcome.PARTIAL,
+    Outcome.WAITLISTED,
+    Outcome.RELEASED,
+    Outcome.TRANSFERRED,
+)
 SCAN = {"signed_scan": AttachmentType.SIGNED_RECEIPT}
 FILE_WHERE = {AttachmentType.SIGNED_RECEIPT: "签章回执扫描件", AttachmentType.OBJECTION: "书面异议"}
 
@@ -255,7 +262,10 @@ def _located(r: Reader, task: Task, outcome: Outcome | None) -> list[AssetResult
 
 
 def with_amount(action: Action, item: Item) -> bool:
-    """Whether the form asks the amount for this item: deductions, and funds or items with an amount."""
+    """Whether the form asks the amount for this item: deductions, and funds or items with an amount (a
+    transfer's amount is the price of the sale: nothing the unit registers)."""
+    if action is Action.TRANSFER:
+        return False
     return action is Action.DEDUCT or item.amount is not None or AssetClass(item.asset_class) in FUNDS_CLASSES
 
 
@@ -323,13 +333,24 @@ def objection_form(form: FormData, *, max_file_bytes: int) -> Filled:
     return r.filled(kinds, max_file_bytes, outcome=Outcome.OBJECTED, **reason)
 
 
+def reportable(control: Control) -> bool:
+    """Whether the task page offers a report of `control`'s later change: a waiting control, or a pre-seal
+    in force (its conversion into a seal)."""
+    return control.status == ControlStatus.WAITLISTED or (
+        control.status == ControlStatus.ACTIVE and control.kind == Action.PRE_SEAL
+    )
+
+
 def report_form(form: FormData, *, control: Control, max_file_bytes: int) -> Filled:
     """A waiting control's later change: took effect (CONTROLLED, with the period registered), a new place
     in the queue (WAITLISTED, with it), part of the property disposed of by the court ahead (PARTIAL, the
-    reason saying which part) or lapsed (UNABLE, with the reason), named by its RegistrationNo
-    (hub/controls/receipted.py, STATE_CHANGES)."""
+    reason saying which part) or lapsed (UNABLE, with the reason), named by its RegistrationNo; or a
+    pre-seal in force turned into a seal (CONTROLLED, under the seal's registration no. if it has its own,
+    the period counted from the pre-seal) (hub/controls/receipted.py, STATE_CHANGES)."""
     r = Reader(form)
     asset = (AssetClass(control.asset_class), control.asset_id, control.registration_no)
+    if r.raw("change") == "converted":
+        return _conversion(r, control, max_file_bytes)
     if r.raw("change") == "queue":
         position = r.number("queue", "新的轮候顺位")
         if not r.raw("queue"):
@@ -361,6 +382,17 @@ def report_form(form: FormData, *, control: Control, max_file_bytes: int) -> Fil
             **r.reason(None, required=True),
         }
     return r.filled(SCAN, max_file_bytes, **fields)
+
+
+def _conversion(r: Reader, control: Control, max_file_bytes: int) -> Filled:
+    """The pre-seal `control` turned into a seal: the debtor is now the registered owner. A new registration
+    no. names the seal when the registry gave it one; the unit's note goes in the Reason."""
+    number = r.text("registration", "查封登记编号", limit=100) or control.registration_no
+    start, end = r.period("", "查封期限")
+    note = r.text("reason_text", "情况说明", limit=4000)
+    entry = ControlEntry(AssetClass(control.asset_class), control.asset_id, number, start, end)
+    reason = {"reason_code": ReasonCode.OTHER, "reason_text": note} if note else {}
+    return r.filled(SCAN, max_file_bytes, outcome=Outcome.CONTROLLED, controls=(entry,), **reason)
 
 
 def upload_form(

@@ -16,7 +16,11 @@ FUNDS_FLOW = {A.QUERY, A.FREEZE, A.DEDUCT, A.RENEW, A.RELEASE}
 
 FIXED = {
     "real-estate": ("安图县不动产登记中心", SEAL_FLOW, {AssetClass.REAL_ESTATE, AssetClass.LAND_RIGHT}),
-    "vehicles": ("安图县公安局交通管理大队车辆管理所", SEAL_FLOW | {A.SEIZE, A.TRANSFER}, {AssetClass.VEHICLE}),
+    "vehicles": (
+        "安图县公安局交通管理大队车辆管理所",
+        SEAL_FLOW | {A.SEIZE, A.TRANSFER},
+        {AssetClass.VEHICLE},
+    ),
     "housing-fund": ("延边州住房公积金管理中心安图县管理部", FUNDS_FLOW, {AssetClass.FUND_ACCOUNT}),
     "civil-affairs": (None, {A.QUERY}, None),
     "forestry": (None, SEAL_FLOW, {AssetClass.FOREST_RIGHT}),

@@ -94,7 +94,10 @@
     }
     show(document.getElementById("all-capable"), listed("data-all-capable-actions").indexOf(code) >= 0);
     show(document.getElementById("items"), listed("data-item-actions").indexOf(code) >= 0);
-    var parts = { period: "data-period-actions", flexible: "data-flexible-actions", original: "data-original-actions" };
+    var parts = {
+      period: "data-period-actions", flexible: "data-flexible-actions", original: "data-original-actions",
+      transferee: "data-transferee-actions"
+    };
     Object.keys(parts).forEach(function (part) {
       var on = listed(parts[part]).indexOf(code) >= 0;
       var fields = form.querySelectorAll("[data-for=" + part + "]");
