@@ -235,6 +235,44 @@ def test_renew_keeps_the_registration_no_for_the_new_period_and_credit_notices_a
     assert notice.outcome is Outcome.ACKNOWLEDGED and notice.final
 
 
+def test_a_transferred_vehicle_leaves_the_simulated_register_of_controls_and_a_pre_seal_is_a_seal():
+    unit = DIRECTORY.unit("vehicles")
+    register = Register(unit)
+    assets = [(AssetClass.VEHICLE, "吉H·T0001")]  # not on record: taken as the court identified it
+    seal = accepted(
+        answer(
+            request(unit, Action.SEAL, PEOPLE[0], assets=assets), unit=unit, register=register, task_id=1
+        ).document,
+        Action.SEAL,
+    )
+    assert seal.outcome is Outcome.CONTROLLED
+    transfer = request(unit, Action.TRANSFER, PEOPLE[0], assets=assets)
+    transferred = accepted(
+        answer(transfer, unit=unit, register=register, task_id=2).document, Action.TRANSFER
+    )
+    assert (transferred.outcome, transferred.controls[0].registration_no) == (
+        Outcome.TRANSFERRED,
+        "VEH-GH-000002-1",
+    )
+    assert transferred.controls[0].period is None
+    again = answer(
+        request(unit, Action.SEAL, PEOPLE[0], assets=assets), unit=unit, register=register, task_id=3
+    )
+    assert (
+        again.outcome is Outcome.CONTROLLED
+    )  # the simulator's own seal ended with the transfer: nothing ahead
+    houses = DIRECTORY.unit("housing-admin")
+    pre_seal = request(houses, Action.PRE_SEAL, PEOPLE[0], assets=[(AssetClass.REAL_ESTATE, "UNLISTED-1")])
+    pre_sealed = accepted(
+        answer(pre_seal, unit=houses, register=Register(houses), task_id=4).document, Action.PRE_SEAL
+    )
+    assert (pre_sealed.outcome, pre_sealed.controls[0].registration_no) == (
+        Outcome.CONTROLLED,
+        "HA-YCF-000004-1",
+    )
+    assert pre_sealed.controls[0].period.end == period_end(START, 2)
+
+
 def test_answers_are_deterministic_by_seed():
     unit = DIRECTORY.unit("insurer-picc")
 
