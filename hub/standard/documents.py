@@ -58,16 +58,20 @@ class Original:
 
 
 @dataclass(frozen=True)
-class Transferee:
-    """Who a TRANSFER gives the asset to (<Transferee>), named as the subject is; `share` when several
-    take it in shares."""
-
+class Subject:
     kind: SubjectKind
     name: str
     id_type: IdType
     id_number: str
-    share: str | None
     pos: Pos  # its IdNumber, where an identity problem is named
+
+
+@dataclass(frozen=True)
+class Transferee(Subject):
+    """Who a TRANSFER gives the asset to (<Transferee>), named as the subject is; `share` when several
+    take it in shares."""
+
+    share: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,15 +94,6 @@ class FileRef:
     type: str
     filename: str
     sha256: str
-    pos: Pos
-
-
-@dataclass(frozen=True)
-class Subject:
-    kind: SubjectKind
-    name: str
-    id_type: IdType
-    id_number: str
     pos: Pos
 
 
@@ -230,20 +225,18 @@ def _signed(root: etree._Element) -> bool:
     return root.find(f"{{{DSIG_NS}}}Signature") is not None
 
 
-def _id_number(id_type: IdType, text: str) -> str:
-    """A resident ID in upper case (a lower-case x check digit is accepted); other numbers as written."""
-    return text.upper() if id_type is IdType.RESIDENT_ID else text
-
-
-def _transferee(element: etree._Element) -> Transferee:
+def _person(element: etree._Element, shape: type[Subject] = Subject, **more) -> Subject:
+    """A <Subject> or a <Transferee> (`shape`, with `more` of its own): a resident ID in upper case (a
+    lower-case x check digit is accepted), other numbers as written."""
     id_type = IdType(_text(element, "IdType"))
-    return Transferee(
+    id_number = _text(element, "IdNumber")
+    return shape(
         kind=SubjectKind(element.get("kind")),
         name=_text(element, "Name"),
         id_type=id_type,
-        id_number=_id_number(id_type, _text(element, "IdNumber")),
-        share=element.get("share"),
+        id_number=id_number.upper() if id_type is IdType.RESIDENT_ID else id_number,
         pos=_pos(_child(element, "IdNumber")),
+        **more,
     )
 
 
@@ -269,11 +262,11 @@ def read_request(tree: etree._ElementTree) -> AssistanceRequest:
                 else None,
                 pos=_pos(el),
                 asset_class_pos=_pos(_child(el, "AssetClass")),
-                transferees=tuple(_transferee(t) for t in el.iterfind(_q("Transferee"))),
+                transferees=tuple(
+                    _person(t, Transferee, share=t.get("share")) for t in el.iterfind(_q("Transferee"))
+                ),
             )
         )
-    id_type = IdType(_text(subject_el, "IdType"))
-    id_number = _id_number(id_type, _text(subject_el, "IdNumber"))
     return AssistanceRequest(
         request_no=_text(root, "RequestNo"),
         issued_at=datetime.fromisoformat(_text(root, "IssuedAt")),
@@ -284,13 +277,7 @@ def read_request(tree: etree._ElementTree) -> AssistanceRequest:
         officer_phone=officer.get("phone"),
         case_no=_text(root, "CaseNo"),
         action=Action(_text(root, "Action")),
-        subject=Subject(
-            kind=SubjectKind(subject_el.get("kind")),
-            name=_text(subject_el, "Name"),
-            id_type=id_type,
-            id_number=id_number,
-            pos=_pos(_child(subject_el, "IdNumber")),
-        ),
+        subject=_person(subject_el),
         targets=[el.get("code") for el in targets_el.iterfind(_q("Unit"))],
         all_capable=_child(targets_el, "AllCapable") is not None,
         items=items,

@@ -46,7 +46,6 @@ from hub.standard.documents import (
     Pos,
     RequestItem,
     Subject,
-    Transferee,
     read_receipt,
     read_request,
 )
@@ -236,7 +235,7 @@ def request_problems(request: AssistanceRequest, *, fund_account_years: int = 1)
     return problems + _listed(_file_problems(request.documents, "document"))
 
 
-def identity_problems(who: Subject | Transferee, what: str) -> list[Problem]:
+def identity_problems(who: Subject, what: str) -> list[Problem]:
     """A subject's or a transferee's (`what`) ID number against its check digit, and its IdType against
     its kind: a person has no USCC, an organization no resident ID or passport."""
     problems = []

@@ -29,13 +29,9 @@ class SubjectDraft:
 
 
 @dataclass(frozen=True)
-class TransfereeDraft:
+class TransfereeDraft(SubjectDraft):
     """Who a TRANSFER item gives the asset to; `share` (1/2) when several take it in shares."""
 
-    kind: str  # SubjectKind: person | organization
-    name: str
-    id_type: str  # IdType
-    id_number: str
     share: str | None = None
 
 

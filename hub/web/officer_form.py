@@ -262,19 +262,13 @@ def check(typed: RequestForm) -> None:
         typed.add("case_no", "请填写案号，如（2026）吉2426执123号。")
     if not values["subject_name"]:
         typed.add("subject_name", "请填写被执行人姓名或名称。")
-    kind = values["subject_kind"]
-    allowed = ORGANIZATION_ID_TYPES if kind == SubjectKind.ORGANIZATION else PERSON_ID_TYPES
-    if values["id_type"] not in ID_TYPES:
-        typed.add("id_type", "请选择证件类型。")
-    elif IdType(values["id_type"]) not in allowed:
-        typed.add(
-            "id_type",
-            f"{'法人' if kind == 'organization' else '自然人'}不能使用{ID_TYPE_LABELS[IdType(values['id_type'])]}。",
-        )
-    if not values["id_number"]:
-        typed.add("id_number", "请填写证件号码。")
-    elif why := id_problem(values["id_type"], values["id_number"]):
-        typed.add("id_number", why)
+    type_problem, number_problem = identity_problems(
+        values["subject_kind"], values["id_type"], values["id_number"]
+    )
+    if type_problem:
+        typed.add("id_type", type_problem)
+    if number_problem:
+        typed.add("id_number", number_problem)
     if not (typed.all_capable and action in ALL_CAPABLE_ACTIONS) and not typed.targets:
         typed.add("targets", "请选择至少一个协助单位。")
     if action is None:
@@ -305,22 +299,27 @@ def check(typed: RequestForm) -> None:
         typed.add("remarks", "备注最多 4000 字。")
 
 
-def _transferee_problems(item: dict[str, str]) -> list[str]:
-    """The transferee of a TRANSFER row as typed: a name, an ID type fit for his kind, a valid number, a share."""
-    problems, kind, id_type = [], item["transferee_kind"], item["transferee_id_type"]
-    if not item["transferee_name"]:
-        problems.append("请填写受让人（买受人或承受人）的姓名或名称。")
+def identity_problems(kind: str, id_type: str, number: str, who: str = "") -> tuple[str | None, str | None]:
+    """What is wrong with the ID type (for a person or an organization `kind`) and with the number of the
+    debtor, or of `who` ("受让人"), as typed: (the type's problem, the number's problem)."""
+    type_problem = number_problem = None
     allowed = ORGANIZATION_ID_TYPES if kind == SubjectKind.ORGANIZATION else PERSON_ID_TYPES
     if id_type not in ID_TYPES:
-        problems.append("请选择受让人的证件类型。")
+        type_problem = f"请选择{who and who + '的'}证件类型。"
     elif IdType(id_type) not in allowed:
-        problems.append(
-            f"{'法人' if kind == 'organization' else '自然人'}受让人不能使用{ID_TYPE_LABELS[IdType(id_type)]}。"
-        )
-    if not item["transferee_id_number"]:
-        problems.append("请填写受让人的证件号码。")
-    elif why := id_problem(id_type, item["transferee_id_number"]):
-        problems.append(f"受让人{why}")
+        type_problem = f"{'法人' if kind == 'organization' else '自然人'}{who}不能使用{ID_TYPE_LABELS[IdType(id_type)]}。"
+    if not number:
+        number_problem = f"请填写{who and who + '的'}证件号码。"
+    elif why := id_problem(id_type, number):
+        number_problem = who + why
+    return type_problem, number_problem
+
+
+def _transferee_problems(item: dict[str, str]) -> list[str]:
+    """The transferee of a TRANSFER row as typed: a name, an ID type fit for his kind, a valid number, a share."""
+    problems = [] if item["transferee_name"] else ["请填写受让人（买受人或承受人）的姓名或名称。"]
+    kind, id_type, number = item["transferee_kind"], item["transferee_id_type"], item["transferee_id_number"]
+    problems += [p for p in identity_problems(kind, id_type, number, "受让人") if p]
     if item["transferee_share"] and not re.fullmatch(r"\d+/\d+", item["transferee_share"]):
         problems.append("受让份额请写成 1/2 这样的分数，或留空。")
     return problems
