@@ -222,12 +222,14 @@ def _pre_seal_of(session: Session, task: Task, result: ControlResult) -> Control
     registration no. (the asset names it then), or None."""
     return (
         session.execute(
-            select(Control).where(
+            select(Control)
+            .where(
                 Control.task_id == task.id,
                 Control.kind == Action.PRE_SEAL.value,
                 Control.asset_class == str(result.asset_class),
                 Control.asset_id == result.asset_id,
             )
+            .order_by(Control.id)
         )
         .scalars()
         .first()

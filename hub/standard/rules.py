@@ -69,6 +69,7 @@ CLASS_ACTIONS = frozenset({Action.SEAL, Action.SEIZE, Action.FREEZE, Action.DEDU
 CONTROL_OUTCOMES = frozenset({Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED})
 # outcomes whose <Control> results each name what the unit registered: a control, its release, a transfer
 REGISTERED_OUTCOMES = CONTROL_OUTCOMES | {Outcome.RELEASED, Outcome.TRANSFERRED}
+MAX_SHARE_DIGITS = 9  # a share is a fraction like 1/2 or 37/100: no register writes a longer one
 MAX_QUEUE_POSITION = 2**31 - 1  # the XSD's positiveInteger is unbounded; the column is an INTEGER
 CURRENCIES = frozenset({"CNY"})  # STANDARD.md shows amounts in CNY (人民币) only
 INSTANTS = {"request": ("IssuedAt",), "receipt": ("HandledAt",)}
@@ -321,8 +322,8 @@ def _transferee_problems(action: Action, item: RequestItem, subject: Subject) ->
                 "a transfer gives the asset to the buyer or to the creditor who takes it for the debt",
             )
         if transferee.share is not None:
-            numerator, denominator = (int(n) for n in transferee.share.split("/"))
-            if not 0 < numerator <= denominator:
+            numerator, denominator = (int(n[:MAX_SHARE_DIGITS]) for n in transferee.share.split("/"))
+            if len(transferee.share) > 2 * MAX_SHARE_DIGITS + 1 or not 0 < numerator <= denominator:
                 yield _at(
                     transferee.pos,
                     f'share="{transferee.share}" is not a part of the whole: write 1/2, 1/3, 1/1',
