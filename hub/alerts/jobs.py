@@ -17,7 +17,7 @@ from hub.alerts.ledger import Owed, underived
 from hub.calendar.workdays import WorkCalendar
 from hub.clock import SHANGHAI
 from hub.config import Settings
-from hub.controls.states import IN_FORCE, ControlEvent, ControlStatus, change
+from hub.controls.states import IN_FORCE, Cause, ControlEvent, ControlStatus, change
 from hub.models import AlertItem, AuditEvent, Control, Court, QueuedDelivery, Request, Task, Unit, User
 from hub.supervision.service import period, unit_figures
 
@@ -179,7 +179,7 @@ def controls(session: Session, ctx: Context) -> list[Owed]:
     ).scalars()
     for control in expired:
         data = {"period_end": control.period_end.isoformat()}
-        change(session, control, ControlEvent.EXPIRED, at=ctx.at, actor="hub", data=data)
+        change(session, control, ControlEvent.EXPIRED, cause=Cause.HUB_JOB, at=ctx.at, actor="hub", data=data)
         owed.append(("control_expired", "", control))
     thresholds = sorted(ctx.settings.control_ending_days)
     if thresholds:

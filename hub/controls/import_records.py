@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from hub.audit import record
 from hub.blobs import BlobStore
 from hub.controls.import_file import FileRow
-from hub.controls.states import ControlEvent, register
+from hub.controls.states import Cause, ControlEvent, register
 from hub.directory.service import unit_limit
 from hub.models import Control, Court, Item, Receipt, Request, RequestFile, Task, Unit, User
 from hub.standard.codes import Outcome
@@ -241,6 +241,7 @@ def write_record(
         session,
         control,
         ControlEvent.IMPORTED,
+        cause=Cause.COURT_IMPORT,
         at=at,
         actor=actor,
         data={"task": task.id, "receipt_no": receipt.receipt_no, "ruling_no": row.ruling_no, **origin},

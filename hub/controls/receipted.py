@@ -17,6 +17,7 @@ from hub.controls.derived import chain_head, control_name
 from hub.controls.states import (
     IN_FORCE,
     TRANSITIONS,
+    Cause,
     ControlEvent,
     ControlStatus,
     change,
@@ -349,6 +350,7 @@ def apply(
             session,
             control,
             event,
+            cause=Cause.UNIT_RECEIPT,
             at=at,
             actor=actor,
             period=period,
@@ -395,7 +397,7 @@ def _register(session, document, task, receipt, action, new, at, actor) -> list[
             flexible_use=item.flexible_use or (renews.flexible_use if renews else None),
             renews_id=renews.id if renews else None,
         )
-        register(session, control, event, at=at, actor=actor, data=by(receipt))
+        register(session, control, event, cause=Cause.UNIT_RECEIPT, at=at, actor=actor, data=by(receipt))
         touched.append(control)
         if renews is not None and event is ControlEvent.REGISTERED:
             # the renewal carries the control on from the day after its end: the chain counts once
@@ -403,6 +405,7 @@ def _register(session, document, task, receipt, action, new, at, actor) -> list[
                 session,
                 renews,
                 ControlEvent.RENEWED,
+                cause=Cause.UNIT_RECEIPT,
                 at=at,
                 actor=actor,
                 data={**by(receipt), "renewal": control.id},
@@ -420,6 +423,7 @@ def _withdraw_renewals(session: Session, control: Control, at, actor: str) -> li
                 session,
                 renewal,
                 ControlEvent.WITHDRAWN_WITH_ORIGINAL,
+                cause=Cause.UNIT_RECEIPT,
                 at=at,
                 actor=actor,
                 data={"original": control.id},
@@ -439,7 +443,15 @@ def _release(session, document, task, receipt, at, actor) -> list[Control]:
         original = session.get(Control, item.original_control_id) if item.original_control_id else None
         while original is not None and original.unit_code == task.unit_code:
             if original.status in IN_FORCE:
-                change(session, original, ControlEvent.RELEASED, at=at, actor=actor, data=by(receipt))
+                change(
+                    session,
+                    original,
+                    ControlEvent.RELEASED,
+                    cause=Cause.UNIT_RECEIPT,
+                    at=at,
+                    actor=actor,
+                    data=by(receipt),
+                )
                 touched.append(original)
             # a renewal extends the same control: release it too
             original = (
@@ -463,9 +475,26 @@ def _deduct(session, document, task, receipt, at, actor) -> list[Control]:
         if taken is not None and freeze.amount is not None and taken < freeze.amount:
             left = freeze.amount - taken
             data["left"] = str(left)
-            change(session, freeze, ControlEvent.PART_DEDUCTED, at=at, actor=actor, amount=left, data=data)
+            change(
+                session,
+                freeze,
+                ControlEvent.PART_DEDUCTED,
+                cause=Cause.UNIT_RECEIPT,
+                at=at,
+                actor=actor,
+                amount=left,
+                data=data,
+            )
         elif (taken is not None and freeze.amount is not None) or document.outcome is Outcome.CONTROLLED:
-            change(session, freeze, ControlEvent.DEDUCTED, at=at, actor=actor, data=data)
+            change(
+                session,
+                freeze,
+                ControlEvent.DEDUCTED,
+                cause=Cause.UNIT_RECEIPT,
+                at=at,
+                actor=actor,
+                data=data,
+            )
         else:
             continue  # part of a freeze, how much unknown: it stays as it is
         touched.append(freeze)
@@ -493,6 +522,14 @@ def _transfer(session, document, task, receipt, at, actor) -> list[Control]:
         data = {**by(receipt), "transfer_request": task.request.request_no}
         data["transfer_registration_no"] = result.registration_no
         for control in ended:
-            change(session, control, ControlEvent.TRANSFERRED, at=at, actor=actor, data=data)
+            change(
+                session,
+                control,
+                ControlEvent.TRANSFERRED,
+                cause=Cause.UNIT_RECEIPT,
+                at=at,
+                actor=actor,
+                data=data,
+            )
             touched.append(control)
     return touched

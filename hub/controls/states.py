@@ -234,13 +234,34 @@ def _terms(control: Control) -> dict[str, str | int]:
     return {key: value for key, value in terms.items() if value is not None}
 
 
+class WrongCause(ValueError):
+    """`cause` may not cause `event`: the table names who may (a bug in the caller, not a user's refusal)."""
+
+    def __init__(self, event: ControlEvent, step: Transition, cause: Cause) -> None:
+        super().__init__(f"a {cause} cannot cause {event}: only a {step.cause} does")
+
+
+def _caused(event: ControlEvent, step: Transition, cause: Cause) -> None:
+    if step.cause is not cause:
+        raise WrongCause(event, step, cause)
+
+
 def register(
-    session: Session, control: Control, event: ControlEvent, *, at: datetime, actor: str, data=None
+    session: Session,
+    control: Control,
+    event: ControlEvent,
+    *,
+    cause: Cause,
+    at: datetime,
+    actor: str,
+    data=None,
 ) -> Control:
-    """Add a new control with the status `event` gives it (REGISTERED, WAITLISTED or IMPORTED); flushes."""
+    """Add a new control with the status `event` gives it (REGISTERED, WAITLISTED or IMPORTED), caused by
+    `cause` (WrongCause when the table names another); flushes."""
     step = TRANSITIONS.get((None, event))
     if step is None:
         raise IllegalTransition(control, None, event)
+    _caused(event, step, cause)
     control.status, control.created_at, control.updated_at = step.to.value, at, at
     session.add(control)
     session.flush()
@@ -253,6 +274,7 @@ def change(
     control: Control,
     event: ControlEvent,
     *,
+    cause: Cause,
     at: datetime,
     actor: str,
     period: tuple[date, date] | None = None,
@@ -270,13 +292,15 @@ def change(
     `queue_position`; CONVERTED the kind SEAL, keeping the period counted from the pre-seal (or the
     `period` the unit registered, from the same start), and the seal's own `registration_no` when the
     unit gave it one. Raises IllegalTransition when the table has no such move from the control's
-    status, or the event is not for a control of its kind. Flushes (through the audit record), never
+    status, or the event is not for a control of its kind; WrongCause when `cause` is not who the table
+    says causes it. Flushes (through the audit record), never
     commits.
     """
     was = control.status
     step = transition(was, event, kind=control.kind)
     if step is None:
         raise IllegalTransition(control, was, event)
+    _caused(event, step, cause)
     control.status, control.updated_at = step.to.value, at
     if event is ControlEvent.PROMOTED:
         control.promoted_at, control.queue_position = at, None

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hub.alerts.service import run_job
 from hub.clock import now
-from hub.controls.states import ControlEvent, IllegalTransition, change
+from hub.controls.states import Cause, ControlEvent, IllegalTransition, change
 from hub.models import AuditEvent, Control
 
 PRE_SEALED = example("receipt-pre-sealed.xml")  # FG-YCF-2026-0021, 2026-12-01 to 2028-11-30
@@ -127,7 +127,7 @@ def test_a_conversion_of_an_ordinary_seal_is_refused(hub, client, token):
     with hub.sessions() as session:
         control = session.get_one(Control, seal["id"])
         with pytest.raises(IllegalTransition) as refused:
-            change(session, control, ControlEvent.CONVERTED, at=now(), actor="test")
+            change(session, control, ControlEvent.CONVERTED, cause=Cause.UNIT_RECEIPT, at=now(), actor="test")
         assert str(refused.value).startswith(
             f"control {seal['id']} is a SEAL: only a PRE_SEAL can be converted"
         )

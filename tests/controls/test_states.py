@@ -15,6 +15,7 @@ from hub.controls.states import (
     ControlEvent,
     ControlStatus,
     IllegalTransition,
+    WrongCause,
     change,
     events_from,
     register,
@@ -109,6 +110,7 @@ def test_every_allowed_transition_moves_the_control_and_is_recorded(hub, client,
             session,
             control,
             event,
+            cause=TRANSITIONS[start, event].cause,
             at=at,
             actor="test",
             amount=Decimal("40.00"),
@@ -137,7 +139,14 @@ def test_an_illegal_transition_is_refused_naming_the_status_and_what_is_allowed(
         control = session.get_one(Control, made["id"])
         before = len(_events(session, control))
         with pytest.raises(IllegalTransition) as refused:
-            change(session, control, ControlEvent.PROMOTED, at=control.updated_at, actor="test")
+            change(
+                session,
+                control,
+                ControlEvent.PROMOTED,
+                cause=Cause.UNIT_RECEIPT,
+                at=control.updated_at,
+                actor="test",
+            )
         assert str(refused.value) == (
             f"control {control.id} is ACTIVE: it cannot be promoted "
             "(allowed: released, withdrawn_by_unit, withdrawn_with_original, expired, renewed, deducted, part_deducted, "
@@ -145,7 +154,40 @@ def test_an_illegal_transition_is_refused_naming_the_status_and_what_is_allowed(
         )
         assert control.status == ControlStatus.ACTIVE and len(_events(session, control)) == before
         with pytest.raises(IllegalTransition, match="is not yet registered: it cannot be expired"):
-            register(session, Control(), ControlEvent.EXPIRED, at=control.updated_at, actor="test")
+            register(
+                session,
+                Control(),
+                ControlEvent.EXPIRED,
+                cause=Cause.HUB_JOB,
+                at=control.updated_at,
+                actor="test",
+            )
+        session.rollback()
+
+
+def test_a_change_by_anyone_but_who_the_table_names_is_a_bug_and_changes_nothing(hub, client, token):
+    made = frozen_control(client, token)
+    with hub.sessions() as session:
+        control = session.get_one(Control, made["id"])
+        with pytest.raises(WrongCause, match="a unit receipt cannot cause expired: only a hub job does"):
+            change(
+                session,
+                control,
+                ControlEvent.EXPIRED,
+                cause=Cause.UNIT_RECEIPT,
+                at=control.updated_at,
+                actor="x",
+            )
+        with pytest.raises(WrongCause, match="a hub job cannot cause imported: only a court import does"):
+            register(
+                session,
+                Control(),
+                ControlEvent.IMPORTED,
+                cause=Cause.HUB_JOB,
+                at=control.updated_at,
+                actor="x",
+            )
+        assert control.status == ControlStatus.ACTIVE
         session.rollback()
 
 
