@@ -2,6 +2,8 @@
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
@@ -41,8 +43,14 @@ for sub, name in (
 err = Console(stderr=True)
 
 
-def _hub() -> Hub:
-    return Hub.from_settings(get_settings())
+@contextmanager
+def _hub() -> Iterator[Hub]:
+    """The hub of the settings, its database connections closed when the command is done with it."""
+    hub = Hub.from_settings(get_settings())
+    try:
+        yield hub
+    finally:
+        hub.engine.dispose()
 
 
 def _sync_directory(hub: Hub) -> None:
@@ -161,15 +169,15 @@ def seed(
     """Load the unit directory; with --demo, create the demo accounts that are missing."""
     from hub.auth.seed import DEMO_PASSWORD, has_users, seed_demo
 
-    hub = _hub()
-    _sync_directory(hub)
-    if not demo:
-        return
-    with unit_of_work(hub.sessions) as session:
-        if if_empty and has_users(session):
-            err.print("users exist already: demo accounts left as they are")
+    with _hub() as hub:
+        _sync_directory(hub)
+        if not demo:
             return
-        created = seed_demo(session)
+        with unit_of_work(hub.sessions) as session:
+            if if_empty and has_users(session):
+                err.print("users exist already: demo accounts left as they are")
+                return
+            created = seed_demo(session)
     err.print(
         f"demo accounts created: {len(created)} (password {DEMO_PASSWORD}; for trying the hub out only)"
     )
@@ -220,8 +228,7 @@ def token_issue(username: str, label: str = "cli") -> None:
     from hub.auth.service import grant_token, user_by_name
     from hub.errors import Conflict
 
-    hub = _hub()
-    with unit_of_work(hub.sessions) as session:
+    with _hub() as hub, unit_of_work(hub.sessions) as session:
         user = user_by_name(session, username)
         if user is None:
             err.print(f"no user {username!r} (hub seed --demo creates the demo accounts)")
@@ -277,8 +284,7 @@ def calendar_due(
     from hub.calendar.workdays import SHANGHAI
 
     day = _day(served)
-    hub = _hub()
-    with unit_of_work(hub.sessions) as session:
+    with _hub() as hub, unit_of_work(hub.sessions) as session:
         calendar = load_calendar(session)
     due = calendar.due(datetime.combine(day, time(12), tzinfo=SHANGHAI).astimezone(UTC), days)
     typer.echo(due.at.isoformat() + (" provisional" if due.provisional else ""))
@@ -298,8 +304,7 @@ def calendar_set(
         typer.echo(f"KIND must be working or off, not {kind!r}", err=True)
         raise typer.Exit(2)
     when = _day(day)
-    hub = _hub()
-    with unit_of_work(hub.sessions) as session:
+    with _hub() as hub, unit_of_work(hub.sessions) as session:
         row = session.get(CalendarDay, when) or CalendarDay(day=when)
         row.working, row.note = kind == "working", note
         session.add(row)
@@ -340,8 +345,7 @@ def calendar_import(
     except NoticeError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    hub = _hub()
-    with unit_of_work(hub.sessions) as session:
+    with _hub() as hub, unit_of_work(hub.sessions) as session:
         result = import_year(session, notice=notice, actor="cli")
     if not result.changed:
         typer.echo(
@@ -377,8 +381,7 @@ def calendar_show(
     from hub.calendar.service import show_year
     from hub.calendar.workdays import SHANGHAI
 
-    hub = _hub()
-    with unit_of_work(hub.sessions) as session:
+    with _hub() as hub, unit_of_work(hub.sessions) as session:
         view = show_year(session, year=year)
     if view.status == "imported":
         assert view.imported_at is not None
@@ -407,8 +410,7 @@ def audit_verify() -> None:
     """Check the audit chain: exit 0 when intact, 1 naming the first broken event."""
     from hub.audit import verify
 
-    hub = _hub()
-    with unit_of_work(hub.sessions) as session:
+    with _hub() as hub, unit_of_work(hub.sessions) as session:
         verdict = verify(session)
     if verdict.ok:
         typer.echo(f"audit chain intact: {verdict.events} events")

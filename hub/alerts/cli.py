@@ -52,12 +52,15 @@ def jobs_run(
         raise typer.Exit(2)
     hub = Hub.from_settings(get_settings())
     waiting = 0
-    for job in names:
-        run = run_job(hub, job, at=_instant(at) if at else None)
-        waiting += run.waiting
-        typer.echo(
-            f"{job}: {run.derived} new, {run.sent} e-mail(s) sent, {run.refused} refused, "
-            f"{run.waiting} recipient(s) waiting for the mail server"
-        )
+    try:
+        for job in names:
+            run = run_job(hub, job, at=_instant(at) if at else None)
+            waiting += run.waiting
+            typer.echo(
+                f"{job}: {run.derived} new, {run.sent} e-mail(s) sent, {run.refused} refused, "
+                f"{run.waiting} recipient(s) waiting for the mail server"
+            )
+    finally:
+        hub.engine.dispose()
     if waiting:
         raise typer.Exit(1)
