@@ -1,13 +1,12 @@
-"""`hub calendar import` and `hub calendar show` as an administrator runs them: a real subprocess against
-a real database. The example notice (docs/) puts 春节 2027-02-05..02-13 off and Sun 02-14 to work."""
+"""`hub calendar import` and `hub calendar show` as an administrator runs them against a real database, in
+the test's process (cli_support.invoke). The example notice (docs/) puts 春节 2027-02-05..02-13 off and
+Sun 02-14 to work."""
 
-import os
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from cli_support import invoke
 from conftest import submit
 from sqlalchemy import func, select, update
 
@@ -15,20 +14,14 @@ from hub.calendar.workdays import SHANGHAI
 from hub.db import make_engine, make_sessionmaker, unit_of_work
 from hub.models import AuditEvent, CalendarDay, CalendarYear, Task
 
-HUB = Path(sys.executable).parent / "hub"
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "calendar-2027.example.toml"
 SOURCE = "示例：仿国务院办公厅关于2027年部分节假日安排的通知（非官方）"
 
 
 @pytest.fixture
 def run_hub(database_url, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_") and k not in ("COLUMNS", "LINES")}
-    env.update(HUB_DATABASE_URL=database_url, HUB_DATA_DIR=str(tmp_path), HUB_DEMO="1")
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(HUB), *args], env=env, capture_output=True, text=True, timeout=60)
-
-    return run
+    env = {"HUB_DATABASE_URL": database_url, "HUB_DATA_DIR": str(tmp_path), "HUB_DEMO": "1"}
+    return lambda *args: invoke(*args, env=env)
 
 
 @pytest.fixture
@@ -59,14 +52,14 @@ def test_show_a_year_by_rule_then_import_it_and_show_it_again(run_hub, db, clien
         )
 
     before = run_hub("calendar", "show", "2027")
-    assert before.returncode == 0, before.stderr
+    assert before.exit_code == 0, before.stderr
     first, *rows = before.stdout.splitlines()
     assert first.startswith("2027: provisional, by rule")
     assert "2027-02-05\t星期五\toff\t农历除夕" in rows
     assert "2027-02-14\t星期日\tworking\t春节调休上班" not in rows
 
     loaded = run_hub("calendar", "import", str(EXAMPLE))
-    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.exit_code == 0, loaded.stderr
     # 02-06..02-13 off; Sun 02-14 (1), Mon 02-15 (2), Tue 02-16 (3)
     assert loaded.stdout.splitlines() == [
         f"2027: 23 days loaded from {SOURCE}; 1 open task has a new due date:",
@@ -77,7 +70,7 @@ def test_show_a_year_by_rule_then_import_it_and_show_it_again(run_hub, db, clien
         assert (task.due_at, task.due_provisional) == (end_of(2027, 2, 16), False)
 
     after = run_hub("calendar", "show", "2027")
-    assert after.returncode == 0, after.stderr
+    assert after.exit_code == 0, after.stderr
     first, *rows = after.stdout.splitlines()
     assert first.startswith("2027: official, imported 20") and first.endswith(f" from {SOURCE}")
     assert len(rows) == 23
@@ -91,7 +84,7 @@ def test_show_a_year_by_rule_then_import_it_and_show_it_again(run_hub, db, clien
     assert due.stdout.strip() == "2027-02-16T23:59:59+08:00"
 
     again = run_hub("calendar", "import", str(EXAMPLE))
-    assert again.returncode == 0, again.stderr
+    assert again.exit_code == 0, again.stderr
     assert again.stdout.strip() == (
         f"2027: the same calendar is loaded already (23 days from {SOURCE}); nothing changed"
     )
@@ -99,7 +92,7 @@ def test_show_a_year_by_rule_then_import_it_and_show_it_again(run_hub, db, clien
 
 def test_show_a_built_in_year(run_hub):
     result = run_hub("calendar", "show", "2026")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     first, *rows = result.stdout.splitlines()
     assert first == "2026: official, from chinese-calendar (built in)"
     assert "2026-02-14\t星期六\tworking\t春节调休上班" in rows
@@ -116,7 +109,7 @@ def test_import_refuses_a_bad_file_and_writes_nothing(run_hub, db, tmp_path):
 
     refused = run_hub("calendar", "import", str(bad))
 
-    assert refused.returncode == 1
+    assert refused.exit_code == 1
     assert refused.stdout == ""
     assert refused.stderr.startswith(f"{bad}: working day 2027-05-07 (working_days[2]): ")
     assert "星期五" in refused.stderr
@@ -126,4 +119,4 @@ def test_import_refuses_a_bad_file_and_writes_nothing(run_hub, db, tmp_path):
         assert session.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == events
 
     missing = run_hub("calendar", "import", str(tmp_path / "none.toml"))
-    assert missing.returncode == 1 and "cannot read" in missing.stderr
+    assert missing.exit_code == 1 and "cannot read" in missing.stderr

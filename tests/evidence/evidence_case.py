@@ -1,19 +1,14 @@
 """What the evidence tests share: the case they export, and the `hub` command, as a process or in this one."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from click.testing import Result
+import cli_support
 from conftest import edit, example, listed_files, multipart, post_receipt, submit
-from typer.testing import CliRunner
+from typer.testing import Result
 
-from hub.cli import app
-from hub.config import Settings, get_settings
+from hub.config import Settings
 from hub.keys import self_signed
 
-HUB = Path(sys.executable).parent / "hub"
 CASE = "（2026）吉2426执156号"
 QUERY = "requests/AT-2026-000101"
 FREEZE = "requests/AT-2026-000123"
@@ -56,15 +51,9 @@ def _env(settings: Settings | None, signing: tuple[Path, Path] | None) -> dict[s
 
 def run_hub(settings: Settings | None, *args: str, signing: tuple[Path, Path] | None = None):
     """`hub ARGS` as a process of its own, with no HUB_ setting but the test's."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_") and k not in ("COLUMNS", "LINES")}
-    env.update({k: v for k, v in _env(settings, signing).items() if v is not None})
-    return subprocess.run([str(HUB), *args], env=env, capture_output=True, text=True, timeout=60)
+    return cli_support.run_process(*args, env=_env(settings, signing))
 
 
 def invoke(settings: Settings | None, *args: str, signing: tuple[Path, Path] | None = None) -> Result:
     """`hub ARGS` in this process (faster than a process of its own; the same command, the same settings)."""
-    get_settings.cache_clear()
-    try:
-        return CliRunner().invoke(app, list(args), env=_env(settings, signing))
-    finally:
-        get_settings.cache_clear()
+    return cli_support.invoke(*args, env=_env(settings, signing))
