@@ -28,14 +28,9 @@ def controls_import(
     Exit 0 when imported (or, with --check, importable); 1 when the file has problems, each named by line
     and column (nothing is written); 2 when the court or the officer is wrong.
     """
-    from hub.auth.service import principal, user_by_name
-    from hub.clock import now
     from hub.config import get_settings
     from hub.context import Hub
     from hub.controls.import_file import MAX_IMPORT_BYTES
-    from hub.controls.imports import check_import, import_controls
-    from hub.db import unit_of_work
-    from hub.errors import HubError
 
     try:
         size = file.stat().st_size
@@ -48,6 +43,19 @@ def controls_import(
     with file.open("rb") as opened:
         data = opened.read(MAX_IMPORT_BYTES + 1)
     hub = Hub.from_settings(get_settings())
+    try:
+        _import(hub, data=data, file=file, court=court, officer=officer, check=check)
+    finally:
+        hub.engine.dispose()  # the command's connections closed when it is done
+
+
+def _import(hub, *, data: bytes, file: Path, court: str, officer: str, check: bool) -> None:
+    from hub.auth.service import principal, user_by_name
+    from hub.clock import now
+    from hub.controls.imports import check_import, import_controls
+    from hub.db import unit_of_work
+    from hub.errors import HubError
+
     with unit_of_work(hub.sessions) as session:
         user = user_by_name(session, officer)
         if user is None or user.role != "officer" or user.court_code != court or not user.active:

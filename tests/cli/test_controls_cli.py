@@ -1,24 +1,20 @@
-"""`hub controls import` as an administrator runs it for a court: a real subprocess against a real database,
-then the imported controls read through the API as the officer sees them."""
+"""`hub controls import` as an administrator runs it for a court (in the test's process: tests/cli_support.py),
+against a real database, then the imported controls read through the API as the officer sees them."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from cli_support import invoke
 from imports_support import REGISTRATION, csv_of, row, seal_row
-
-HUB = Path(sys.executable).parent / "hub"
 
 
 @pytest.fixture
 def run_hub(database_url, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_") and k not in ("COLUMNS", "LINES")}
-    env.update(HUB_DATABASE_URL=database_url, HUB_DATA_DIR=str(tmp_path / "data"), HUB_DEMO="1")
+    env = {"HUB_DATABASE_URL": database_url, "HUB_DATA_DIR": str(tmp_path / "data"), "HUB_DEMO": "1"}
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(HUB), *args], env=env, capture_output=True, text=True, timeout=60)
+    def run(*args: str) -> SimpleNamespace:
+        done = invoke(*args, env=env)
+        return SimpleNamespace(returncode=done.exit_code, stdout=done.stdout, stderr=done.stderr)
 
     return run
 
