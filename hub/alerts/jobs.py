@@ -173,9 +173,10 @@ def controls(session: Session, ctx: Context) -> list[Owed]:
     pre-seals turned into seals (their conversion, read from the audit events of the last 30 days)."""
     owed = []
     expired = session.execute(
-        select(Control).where(
-            Control.status == ControlStatus.ACTIVE, Control.period_end < ctx.today, ~_renewed()
-        )
+        select(Control)
+        .where(Control.status == ControlStatus.ACTIVE, Control.period_end < ctx.today, ~_renewed())
+        # a receipt changing one of them (a renewal reported late) goes first: it is expired on the next run
+        .with_for_update(skip_locked=True)
     ).scalars()
     for control in expired:
         data = {"period_end": control.period_end.isoformat()}

@@ -153,8 +153,8 @@ def check_import(
         if there is not None:
             row.refuse(
                 "registration_no",
-                "the unit has registered this number for another court's control: it is not this court's",
-                "该单位的这一登记编号属于其他法院的控制措施，不能由本院补录。",
+                "this registration number of the unit cannot be imported for this court: check it with the unit",
+                "该单位的这一登记编号不能由本院补录，请与该单位核对登记编号。",
             )
         responsible = _responsible(row, officers, default, court)
         if unit is not None:

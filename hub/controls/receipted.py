@@ -26,7 +26,7 @@ from hub.controls.states import (
 )
 from hub.errors import Conflict
 from hub.models import Control, Item, Receipt, Task
-from hub.standard.codes import CONTROL_ACTIONS, Action, AssetClass, Outcome
+from hub.standard.codes import CONTROL_ACTIONS, Action, AssetClass, Outcome, same_length
 from hub.standard.documents import AssistanceReceipt, ControlResult
 from hub.standard.rules import period_problems
 from hub.standard.xml import Problem
@@ -90,6 +90,7 @@ def plan_new(
     creates = document.outcome in (Outcome.CONTROLLED, Outcome.PARTIAL, Outcome.WAITLISTED) and (
         action in CONTROL_ACTIONS | {Action.RENEW}
     )
+    answered: set[int] = set()
     for result in document.controls:
         item = _item_for(items, result)
         if item is None:
@@ -97,9 +98,18 @@ def plan_new(
                 _at(result.pos, f"{result.asset_class} {result.asset_id} is not an item of the request")
             )
             continue
+        if item.id in answered:  # two controls registered on one asset for one request: counted twice
+            plan.problems.append(
+                _at(
+                    result.pos,
+                    f"{result.asset_class} {result.asset_id} has a <Control> already: one per item",
+                )
+            )
+            continue
+        answered.add(item.id)
         if not creates:
             continue
-        renews = session.get(Control, item.original_control_id) if action is Action.RENEW else None
+        renews = _locked(session, item.original_control_id) if action is Action.RENEW else None
         plan.problems += _period_problems(
             result,
             item,
@@ -133,8 +143,8 @@ def _period_problems(
         kind=kind,
         renewal=renewal,
     )
-    asked = item.period_end - item.period_start if item.period_start and item.period_end else None
-    if not problems and asked is not None and period.end - period.start > asked:
+    asked = (item.period_start, item.period_end)
+    if not problems and None not in asked and period.end > same_length(*asked, period.start):
         problems.append(
             _at(
                 period.pos,
@@ -145,11 +155,20 @@ def _period_problems(
     return problems
 
 
+def _locked(session: Session, control_id: int | None) -> Control | None:
+    """The control `control_id`, read afresh and locked (FOR UPDATE on PostgreSQL) until the receipt
+    commits: a receipt for another task, or the expiry job, changing it meanwhile waits, then sees this
+    receipt's change (SQLite lets one writer in at a time)."""
+    if control_id is None:
+        return None
+    return session.get(Control, control_id, with_for_update=True, populate_existing=True)
+
+
 def _renewal_problems(
     session: Session, document: AssistanceReceipt, result: ControlResult, item: Item
 ) -> list[Problem]:
     """A renewal only of a control in force: handled by its end, and starting no later than the day after."""
-    renews = session.get(Control, item.original_control_id) if item.original_control_id else None
+    renews = _locked(session, item.original_control_id)
     if renews is None:
         return []  # the request named no control the hub knew: nothing to renew in the hub
     what = control_name(renews)
@@ -193,9 +212,10 @@ def plan_changes(
     plan = Plan()
     for result in document.controls:
         control = session.execute(
-            select(Control).where(
-                Control.task_id == task.id, Control.registration_no == result.registration_no
-            )
+            select(Control)
+            .where(Control.task_id == task.id, Control.registration_no == result.registration_no)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).scalar_one_or_none()
         if control is None and ControlEvent.CONVERTED in events:
             control = _pre_seal_of(session, task, result)  # the seal registered under a number of its own
@@ -207,7 +227,7 @@ def plan_changes(
         if control.status == ControlStatus.RENEWED and {ControlEvent.RELEASED, ControlEvent.CONVERTED} & set(
             events
         ):
-            control = chain_head(session, control=control)  # the registration as renewed
+            control = _locked(session, chain_head(session, control=control).id)  # the registration as renewed
         event = next((e for e in events if transition(control.status, e, kind=control.kind)), None)
         if event is None:
             raise Conflict(_unchanged(task, control, result, events), code="task_closed")
@@ -333,10 +353,10 @@ def apply(
     deduction); returns every control it touched. Flushes, never commits."""
     touched = _register(session, document, task, receipt, action, plan.new, at, actor)
     for control, event, result in plan.changes:
-        if (
-            event is ControlEvent.WITHDRAWN_BY_UNIT
-        ):  # a renewal extends the same registration: it goes with it
+        if event is ControlEvent.WITHDRAWN_BY_UNIT:
+            # a renewal extends the same registration: it goes with it; a renewal withdrawn carries on no more
             touched += _withdraw_renewals(session, control, at, actor)
+            touched += _restore_renewed(session, control, receipt, at, actor)
         period = (result.period.start, result.period.end) if result.period is not None else None
         data = by(receipt)
         if event is ControlEvent.PART_DISPOSED:  # what was disposed of, in the unit's words
@@ -374,7 +394,7 @@ def _register(session, document, task, receipt, action, new, at, actor) -> list[
     touched = []
     event = ControlEvent.WAITLISTED if document.outcome is Outcome.WAITLISTED else ControlEvent.REGISTERED
     for result, item in new:
-        renews = session.get(Control, item.original_control_id) if action is Action.RENEW else None
+        renews = _locked(session, item.original_control_id) if action is Action.RENEW else None
         period = result.period
         control = Control(
             court_code=task.request.court_code,
@@ -390,8 +410,13 @@ def _register(session, document, task, receipt, action, new, at, actor) -> list[
             requested_end=item.period_end,
             period_start=period.start if period else item.period_start,
             period_end=period.end if period else item.period_end,
-            amount=result.amount.amount if result.amount else item.amount,
-            currency=result.amount.currency if result.amount else item.currency,
+            # a renewal that states no amount freezes what the control it renews still holds
+            amount=result.amount.amount
+            if result.amount
+            else item.amount or (renews.amount if renews else None),
+            currency=result.amount.currency
+            if result.amount
+            else item.currency or (renews.currency if renews else None),
             queue_position=result.queue_position,
             flexible_custodian=item.flexible_custodian or (renews.flexible_custodian if renews else None),
             flexible_use=item.flexible_use or (renews.flexible_use if renews else None),
@@ -412,6 +437,25 @@ def _register(session, document, task, receipt, action, new, at, actor) -> list[
             )
             touched.append(renews)
     return touched
+
+
+def _restore_renewed(session: Session, renewal: Control, receipt: Receipt, at, actor: str) -> list[Control]:
+    """A renewal its unit withdrew no longer carries on the control it renewed: that one is in force again
+    until its own end (the expiry job ends it once that has passed)."""
+    renewed = _locked(session, renewal.renews_id)
+    if renewed is None or renewed.status != ControlStatus.RENEWED:
+        return []
+    data = {**by(receipt), "renewal": renewal.id}
+    change(
+        session,
+        renewed,
+        ControlEvent.RENEWAL_WITHDRAWN,
+        cause=Cause.UNIT_RECEIPT,
+        at=at,
+        actor=actor,
+        data=data,
+    )
+    return [renewed]
 
 
 def _withdraw_renewals(session: Session, control: Control, at, actor: str) -> list[Control]:
@@ -440,7 +484,7 @@ def _release(session, document, task, receipt, at, actor) -> list[Control]:
     for item in task.request.items:
         if named and (item.asset_class, item.asset_id) not in named:
             continue  # the unit released only the items its receipt names
-        original = session.get(Control, item.original_control_id) if item.original_control_id else None
+        original = _locked(session, item.original_control_id)
         while original is not None and original.unit_code == task.unit_code:
             if original.status in IN_FORCE:
                 change(
@@ -454,9 +498,8 @@ def _release(session, document, task, receipt, at, actor) -> list[Control]:
                 )
                 touched.append(original)
             # a renewal extends the same control: release it too
-            original = (
-                session.execute(select(Control).where(Control.renews_id == original.id)).scalars().first()
-            )
+            following = session.execute(select(Control.id).where(Control.renews_id == original.id)).scalar()
+            original = _locked(session, following)
     return touched
 
 
@@ -467,9 +510,11 @@ def _deduct(session, document, task, receipt, at, actor) -> list[Control]:
     items = list(task.request.items)
     for result in document.controls:
         item = _item_for(items, result)
-        freeze = session.get(Control, item.original_control_id) if item and item.original_control_id else None
-        if freeze is None or freeze.status != ControlStatus.ACTIVE:
-            continue
+        freeze = _locked(session, item.original_control_id) if item else None
+        if freeze is not None and freeze.status == ControlStatus.RENEWED:  # renewed since the request
+            freeze = _locked(session, chain_head(session, control=freeze).id)
+        if freeze is None or freeze.status != ControlStatus.ACTIVE or freeze.unit_code != task.unit_code:
+            continue  # no freeze of this unit's to draw down: a deduction without a freeze before it
         taken: Decimal | None = result.amount.amount if result.amount else item.amount
         data = {**by(receipt), "deducted": str(taken) if taken is not None else None}
         if taken is not None and freeze.amount is not None and taken < freeze.amount:
@@ -518,6 +563,7 @@ def _transfer(session, document, task, receipt, at, actor) -> list[Control]:
                 Control.status.in_(IN_FORCE),
             )
             .order_by(Control.id)
+            .with_for_update()
         ).scalars()
         data = {**by(receipt), "transfer_request": task.request.request_no}
         data["transfer_registration_no"] = result.registration_no

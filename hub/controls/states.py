@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hub.audit import record
 from hub.clock import SHANGHAI
 from hub.models import Control
-from hub.standard.codes import Action, period_end
+from hub.standard.codes import Action, same_length
 
 
 class ControlStatus(StrEnum):
@@ -64,6 +64,7 @@ class ControlEvent(StrEnum):
     DEDUCTED = "deducted"  # a deduction took all the frozen money
     PART_DEDUCTED = "part_deducted"  # a deduction took part of it: the frozen amount is what is left
     QUEUE_MOVED = "queue_moved"  # a waiting control's position in the queue changed
+    RENEWAL_WITHDRAWN = "renewal_withdrawn"  # its unit undid the renewal: the control is carried on no more
     PART_DISPOSED = "part_disposed"  # the court ahead disposed of part of the property: waiting on the rest
     IMPORTED = "imported"  # made before the hub, on paper or in another system, and entered by the court
     CONVERTED = "converted"  # a pre-seal turned into a seal: the debtor is now the registered owner
@@ -84,6 +85,7 @@ EVENT_LABELS = {
     ControlEvent.DEDUCTED: "全额扣划",
     ControlEvent.PART_DEDUCTED: "部分扣划",
     ControlEvent.QUEUE_MOVED: "轮候顺位变更",
+    ControlEvent.RENEWAL_WITHDRAWN: "续行登记被单位撤销，本措施恢复有效至原到期日",
     ControlEvent.PART_DISPOSED: "部分财产已被处置，轮候及于其余部分",
     ControlEvent.IMPORTED: "补录（平台建立前已采取的措施）",
     ControlEvent.CONVERTED: "预查封转为查封（期限自预查封之日起计算）",
@@ -138,6 +140,10 @@ TRANSITIONS: dict[tuple[ControlStatus | None, ControlEvent], Transition] = {
     # renewed by the unit in time, but its receipt reached the hub after the expiry job had run
     (ControlStatus.EXPIRED, ControlEvent.RENEWED): Transition(
         ControlStatus.RENEWED, Cause.UNIT_RECEIPT, None
+    ),
+    # the unit undid the renewal's registration: the control it renewed runs to its own end again
+    (ControlStatus.RENEWED, ControlEvent.RENEWAL_WITHDRAWN): Transition(
+        ControlStatus.ACTIVE, Cause.UNIT_RECEIPT, None
     ),
     # the unit undid the first registration: its renewals go with it (WITHDRAWN_WITH_ORIGINAL)
     (ControlStatus.RENEWED, ControlEvent.WITHDRAWN_BY_UNIT): Transition(
@@ -335,5 +341,4 @@ def _from_effect(control: Control, at: datetime) -> tuple[date | None, date | No
     if start is None or end is None:
         return control.period_start, control.period_end
     effective = at.astimezone(SHANGHAI).date()
-    years = next((n for n in range(1, 4) if period_end(start, n) == end), None)
-    return effective, period_end(effective, years) if years else effective + (end - start)
+    return effective, same_length(start, end, effective)

@@ -96,7 +96,13 @@ def _resolve_targets(session: Session, request: AssistanceRequest) -> tuple[list
 
 
 def _original_control(
-    session: Session, *, court_code: str, action: Action, item: RequestItem, unit_codes: set[str]
+    session: Session,
+    *,
+    court_code: str,
+    action: Action,
+    item: RequestItem,
+    unit_codes: set[str],
+    fund_account_years: int,
 ) -> tuple[Control | None, Problem | None]:
     """The control a RENEW, RELEASE, DEDUCT or TRANSFER item refers to, checked against its state. A DEDUCT
     that names none deducts from the court's freeze of the same asset at the unit when there is one; a
@@ -164,7 +170,13 @@ def _original_control(
             f"the renewed period starts the day after the old end ({control.period_end}): start must be {expected_start}",
         )
     if item.period is not None and (
-        longer := period_problems(item.period, item.asset_class, kind=control.kind, renewal=True)
+        longer := period_problems(
+            item.period,
+            item.asset_class,
+            fund_account_years=fund_account_years,
+            kind=control.kind,
+            renewal=True,
+        )
     ):
         return None, longer[0]  # a pre-seal renews for a year at most (续封)
     return control, None
@@ -270,6 +282,7 @@ def submit_request(
             action=document.action,
             item=item,
             unit_codes={u.code for u in units},
+            fund_account_years=settings.fund_account_period_years,
         )
         if problem:
             problems.append(problem)

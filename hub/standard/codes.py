@@ -285,6 +285,13 @@ PRE_SEAL_YEARS = 2
 PRE_SEAL_RENEWAL_YEARS = 1
 
 
+def same_length(start: date, end: date, new_start: date) -> date:
+    """The end of a period as long as `start`..`end` that starts on `new_start`: whole years stay whole
+    years (2027-02-01..2028-01-31 from 2027-03-02 ends 2028-03-01, across 29 February), else in days."""
+    years = next((n for n in range(1, 10) if period_end(start, n) == end), None)
+    return period_end(new_start, years) if years else new_start + (end - start)
+
+
 def period_end(start: date, years: int) -> date:
     """The last day of a period of `years` years from `start`: the day before the same date N years on.
 

@@ -322,8 +322,9 @@ def _transferee_problems(action: Action, item: RequestItem, subject: Subject) ->
                 "a transfer gives the asset to the buyer or to the creditor who takes it for the debt",
             )
         if transferee.share is not None:
-            numerator, denominator = (int(n[:MAX_SHARE_DIGITS]) for n in transferee.share.split("/"))
-            if len(transferee.share) > 2 * MAX_SHARE_DIGITS + 1 or not 0 < numerator <= denominator:
+            sides = transferee.share.split("/")
+            numerator, denominator = (int(n[:MAX_SHARE_DIGITS]) for n in sides)
+            if any(len(n) > MAX_SHARE_DIGITS for n in sides) or not 0 < numerator <= denominator:
                 yield _at(
                     transferee.pos,
                     f'share="{transferee.share}" is not a part of the whole: write 1/2, 1/3, 1/1',

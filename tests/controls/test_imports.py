@@ -221,7 +221,7 @@ def test_another_courts_registration_is_refused(hub, client, token, other_office
         (
             2,
             "登记编号",
-            "the unit has registered this number for another court's control: it is not this court's",
+            "this registration number of the unit cannot be imported for this court: check it with the unit",
         )
     ]
 

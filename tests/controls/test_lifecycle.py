@@ -321,3 +321,127 @@ def test_a_renewal_made_in_time_but_reported_after_the_hub_expired_the_control_r
     answered = post_receipt(client, token("staff-housing-fund"), renew, in_time)["controls"]
 
     assert {c["id"]: c["status"] for c in answered} == {control["id"]: "RENEWED", control["id"] + 1: "ACTIVE"}
+
+
+# --- found in review: each failed before its fix ----------------------------------------------------------
+
+
+def test_a_deduction_answered_after_its_freeze_was_renewed_draws_down_the_renewal(client, token):
+    frozen_control(client, token)
+    request = deduct(client, token, "12345.67", "AT-2026-000153")  # links the freeze, not yet renewed
+    renew = submit(client, token("officer"), "request-renew.xml")
+    renewal = next(
+        c
+        for c in post_receipt(
+            client, token("staff-housing-fund"), renew, renew_answer(renew, "HF-2026-8894")
+        )["controls"]
+        if c["renews_id"]
+    )
+
+    [drawn] = deducted(client, token, request, "12345.67", "HF-2026-9004")
+
+    assert (drawn["id"], drawn["status"], drawn["amount"]) == (renewal["id"], "ACTIVE", "37654.33")
+
+
+def test_a_renewal_that_states_no_amount_freezes_what_the_control_held(client, token):
+    frozen_control(client, token)
+    renew = submit(client, token("officer"), "request-renew.xml")
+    unstated = renew_answer(renew, "HF-2026-8894", ('      <Amount currency="CNY">50000.00</Amount>\n', ""))
+
+    answered = post_receipt(client, token("staff-housing-fund"), renew, unstated)["controls"]
+
+    [renewal] = [c for c in answered if c["renews_id"]]
+    assert (renewal["amount"], renewal["currency"]) == ("50000.00", "CNY")
+
+
+def test_a_renewal_its_unit_withdrew_puts_the_control_it_renewed_back_in_force(client, token):
+    first, renewal = renewed_control(client, token)
+    withdrawn = edited(
+        CONTROLLED,
+        ("AT-2026-000123", "AT-2026-000124"),
+        ("HF-2026-8891", "HF-2026-8897"),
+        (
+            "<Outcome>CONTROLLED</Outcome>",
+            '<Outcome>UNABLE</Outcome>\n  <Reason code="OTHER">续行登记有误，已撤销。</Reason>',
+        ),
+        ('      <Period start="2026-11-28" end="2027-11-27"/>\n', ""),
+        ('      <Amount currency="CNY">50000.00</Amount>\n', ""),
+    )
+    renew_request = client.get(f"/api/v1/requests/{renewal['request_id']}", headers=token("officer")).json()
+
+    answered = post_receipt(client, token("staff-housing-fund"), renew_request, withdrawn)["controls"]
+
+    assert {c["id"]: c["status"] for c in answered} == {renewal["id"]: "WITHDRAWN", first["id"]: "ACTIVE"}
+    assert [c["id"] for c in controls(client, token("officer"), "?status=ACTIVE")] == [first["id"]]
+    draft = client.get(f"/api/v1/controls/{first['id']}/renewal-draft", headers=token("officer"))
+    assert draft.status_code == 200, draft.text
+
+
+def test_a_receipt_listing_one_item_twice_is_refused_not_counted_twice(client, token):
+    freeze = submit(client, token("officer"), "request-freeze.xml")
+    control = CONTROLLED[
+        CONTROLLED.index(b"    <Control>") : CONTROLLED.index(b"</Control>") + len(b"</Control>\n")
+    ]
+    twice = CONTROLLED.replace(control, control + control.replace(b"GJJ-DJ-2026-0042", b"GJJ-DJ-2026-0043"))
+
+    message = refused(client, token("staff-housing-fund"), freeze, twice)
+
+    assert "FUND_ACCOUNT 220100123456789 has a <Control> already: one per item" in message
+    assert controls(client, token("officer")) == []
+
+
+def test_a_period_of_whole_years_registered_later_is_as_long_across_29_february(client, token):
+    asked = edited(
+        example("request-freeze.xml"),
+        ('start="2026-11-27" end="2027-11-26"', 'start="2027-02-01" end="2028-01-31"'),
+    )
+    response = client.post(
+        "/api/v1/requests", files=multipart(asked, *listed_files(asked)), headers=token("officer")
+    )
+    assert response.status_code == 201, response.text
+    later = edited(CONTROLLED, ('start="2026-11-28" end="2027-11-27"', 'start="2027-03-02" end="2028-03-01"'))
+
+    [control] = post_receipt(client, token("staff-housing-fund"), response.json(), later)["controls"]
+
+    assert (control["period_start"], control["period_end"]) == ("2027-03-02", "2028-03-01")
+
+
+def test_another_units_deduction_leaves_a_units_freeze_alone(client, token):
+    freeze = frozen_control(client, token)
+    document = edited(
+        example("request-deduct.xml"),
+        ("AT-2026-000104", "AT-2026-000154"),
+    )
+    response = client.post(
+        "/api/v1/requests", files=multipart(document, *listed_files(document)), headers=token("officer")
+    )
+    assert response.status_code == 201, response.text
+    by_the_insurer = edited(
+        CONTROLLED,
+        ("AT-2026-000123", "AT-2026-000154"),
+        ("<UnitCode>housing-fund</UnitCode>", "<UnitCode>insurer-picc</UnitCode>"),
+        ("HF-2026-8891", "PI-2026-0001"),
+        ('      <Period start="2026-11-28" end="2027-11-27"/>\n', ""),
+    )
+
+    post_receipt(client, token("staff-insurer-picc"), response.json(), by_the_insurer, unit="insurer-picc")
+
+    [still] = controls(client, token("officer"))
+    assert (still["id"], still["status"], still["amount"]) == (freeze["id"], "ACTIVE", "50000.00")
+
+
+def test_the_hubs_own_renewal_draft_of_a_fund_freeze_passes_where_funds_freeze_for_two_years(
+    hub, client, token
+):
+    hub.settings.fund_account_period_years = 2  # HUB_FUND_ACCOUNT_PERIOD_YEARS=2
+    control = frozen_control(client, token)
+    draft = client.get(f"/api/v1/controls/{control['id']}/renewal-draft", headers=token("officer"))
+    assert draft.status_code == 200 and 'start="2027-11-28" end="2029-11-27"' in draft.text
+
+    response = client.post(
+        "/api/v1/requests",
+        content=draft.content,
+        headers={**token("officer"), "Content-Type": "application/xml"},
+    )
+
+    assert response.status_code == 201, response.text
