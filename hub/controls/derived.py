@@ -55,6 +55,22 @@ def chain_head(session: Session, *, control: Control) -> Control:
     return head
 
 
+def renewals_of(session: Session, *, control: Control, lock: bool = False) -> list[Control]:
+    """Every control that renews `control`, and those that renew them, oldest first: a renewal withdrawn
+    and asked again leaves two renewals of one control, each with its own (at most 1,000: bad data may
+    loop). `lock`: read afresh and locked until the transaction ends (FOR UPDATE on PostgreSQL)."""
+    found: list[Control] = []
+    parents = [control.id]
+    while parents and len(found) < 1000:
+        query = select(Control).where(Control.renews_id.in_(parents)).order_by(Control.id)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        children = [c for c in session.execute(query).scalars() if c not in found]
+        found += children
+        parents = [c.id for c in children]
+    return found
+
+
 def renewal_in_force(session: Session, *, control: Control) -> Control | None:
     """An ACTIVE or WAITLISTED control that renews `control`, if there is one."""
     return (

@@ -20,14 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.auth.service import Principal
-from hub.controls.derived import chain_head, renewal_chain
+from hub.controls.derived import chain_head, renewal_chain, renewals_of
 from hub.controls.service import scope_controls, visible_control
 from hub.controls.states import EVENT_LABELS, LABELS, ControlEvent, ControlStatus
 from hub.models import AuditEvent, Control, Court, Item, Request, Task, Unit, User
 from hub.standard.labels import STATUS_NAMES, label_of
 from hub.standard.notice import chinese_date, chinese_money
 
-MAX_CHAIN = 1000  # bad data may loop: a chain is never followed further
 CONTROL_KIND = "control."
 ROLE_WORDS = {"admin": "系统管理员"}
 
@@ -78,23 +77,11 @@ def control_history(session: Session, *, principal: Principal, control_id: int) 
 
 
 def whole_chain(session: Session, *, control: Control) -> list[Control]:
-    """`control`'s renewal chain, first control first: the controls it renews (renewal_chain), then every
-    control that renews one of the chain (a renewal withdrawn and asked again renews the same control),
-    following Control.renews_id forward, generation by generation (at most MAX_CHAIN)."""
-    chain = list(reversed(renewal_chain(session, control=control)))
-    seen = {c.id for c in chain}
-    edge = list(seen)
-    while edge and len(chain) < MAX_CHAIN:
-        later = session.execute(
-            select(Control).where(Control.renews_id.in_(edge)).order_by(Control.id)
-        ).scalars()
-        edge = []
-        for renewal in later:
-            if renewal.id not in seen and len(chain) < MAX_CHAIN:
-                seen.add(renewal.id)
-                chain.append(renewal)
-                edge.append(renewal.id)
-    return chain
+    """`control`'s renewal chain, first control first: the first control of its chain (renewal_chain),
+    then every control that renews it or one of its renewals (a renewal withdrawn and asked again renews
+    the same control), oldest first (derived.renewals_of)."""
+    first = renewal_chain(session, control=control)[-1]
+    return [first, *renewals_of(session, control=first)]
 
 
 class _Names:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.clock import SHANGHAI
-from hub.controls.derived import chain_head, control_name
+from hub.controls.derived import chain_head, control_name, renewals_of
 from hub.controls.states import (
     IN_FORCE,
     TRANSITIONS,
@@ -460,8 +460,7 @@ def _restore_renewed(session: Session, renewal: Control, receipt: Receipt, at, a
 
 def _withdraw_renewals(session: Session, control: Control, at, actor: str) -> list[Control]:
     withdrawn = []
-    renewal = session.execute(select(Control).where(Control.renews_id == control.id)).scalars().first()
-    while renewal is not None:
+    for renewal in renewals_of(session, control=control, lock=True):
         if renewal.status in IN_FORCE:
             change(
                 session,
@@ -473,7 +472,6 @@ def _withdraw_renewals(session: Session, control: Control, at, actor: str) -> li
                 data={"original": control.id},
             )
             withdrawn.append(renewal)
-        renewal = session.execute(select(Control).where(Control.renews_id == renewal.id)).scalars().first()
     return withdrawn
 
 
@@ -485,21 +483,21 @@ def _release(session, document, task, receipt, at, actor) -> list[Control]:
         if named and (item.asset_class, item.asset_id) not in named:
             continue  # the unit released only the items its receipt names
         original = _locked(session, item.original_control_id)
-        while original is not None and original.unit_code == task.unit_code:
-            if original.status in IN_FORCE:
+        if original is None:
+            continue
+        # a renewal extends the same control: release it too
+        for control in [original, *renewals_of(session, control=original, lock=True)]:
+            if control.status in IN_FORCE and control.unit_code == task.unit_code:
                 change(
                     session,
-                    original,
+                    control,
                     ControlEvent.RELEASED,
                     cause=Cause.UNIT_RECEIPT,
                     at=at,
                     actor=actor,
                     data=by(receipt),
                 )
-                touched.append(original)
-            # a renewal extends the same control: release it too
-            following = session.execute(select(Control.id).where(Control.renews_id == original.id)).scalar()
-            original = _locked(session, following)
+                touched.append(control)
     return touched
 
 

@@ -445,3 +445,40 @@ def test_the_hubs_own_renewal_draft_of_a_fund_freeze_passes_where_funds_freeze_f
     )
 
     assert response.status_code == 201, response.text
+
+
+def test_a_release_after_a_renewal_was_withdrawn_and_asked_again_releases_the_second_renewal(client, token):
+    first, renewal = renewed_control(client, token)
+    withdrawn = edited(
+        CONTROLLED,
+        ("AT-2026-000123", "AT-2026-000124"),
+        ("HF-2026-8891", "HF-2026-8897"),
+        (
+            "<Outcome>CONTROLLED</Outcome>",
+            '<Outcome>UNABLE</Outcome>\n  <Reason code="OTHER">续行登记有误，已撤销。</Reason>',
+        ),
+        ('      <Period start="2026-11-28" end="2027-11-27"/>\n', ""),
+        ('      <Amount currency="CNY">50000.00</Amount>\n', ""),
+    )
+    renew_request = client.get(f"/api/v1/requests/{renewal['request_id']}", headers=token("officer")).json()
+    post_receipt(client, token("staff-housing-fund"), renew_request, withdrawn)
+    again = edited(example("request-renew.xml"), ("AT-2026-000124", "AT-2026-000127"))
+    response = client.post(
+        "/api/v1/requests", files=multipart(again, *listed_files(again)), headers=token("officer")
+    )
+    assert response.status_code == 201, response.text
+    answered = post_receipt(
+        client,
+        token("staff-housing-fund"),
+        response.json(),
+        renew_answer(response.json(), "HF-2026-8898"),
+    )["controls"]
+    [second] = [c for c in answered if c["renews_id"] == first["id"]]
+    release = submit(client, token("officer"), "request-release.xml")  # names the first request
+
+    released = post_receipt(client, token("staff-housing-fund"), release, example("receipt-released.xml"))[
+        "controls"
+    ]
+
+    assert [c["id"] for c in released] == [second["id"]]
+    assert controls(client, token("officer"), "?status=ACTIVE") == []
