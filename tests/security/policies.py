@@ -85,7 +85,8 @@ UNIT_ANSWERS = {STAFF: UNIT, SYSTEM: UNIT}
 UNIT_INBOX = {STAFF: UNIT, SYSTEM: UNIT, ADMIN: ANY}
 OFFICER_SENDS = {OFFICER: ANY}  # the document names the court; another court's is refused (403)
 OFFICER_OWN = {OFFICER: COURT}
-IMPORTERS = {OFFICER: ANY, ADMIN: ANY}  # controls made before the hub: an officer for his court, an admin for any
+# controls made before the hub: an officer for his court, an administrator for any
+IMPORTERS = {OFFICER: ANY, ADMIN: ANY}
 ADMIN_ONLY = {ADMIN: ANY}
 # The web pages: a unit's system never signs in.
 PEOPLE = {OFFICER: ANY, SUPERVISOR: ANY, STAFF: ANY, ADMIN: ANY}
