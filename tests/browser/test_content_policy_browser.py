@@ -176,7 +176,7 @@ def shown(page: Page, path: str) -> None:
     expect(header).to_have_css("background-color", "rgb(155, 28, 28)")
     if path == "/requests/new":  # request-form.js
         expect(page.locator("#add-document")).to_be_visible()
-        page.get_by_label("证件号码").fill("22242619750830026")
+        page.get_by_label("证件号码", exact=True).fill("22242619750830026")
         expect(page.locator("#id-check")).to_contain_text("已输入 17 位")
     if re.fullmatch(r"/tasks/\d+", path):  # the notice in its frame, and receipt-form.js
         frame = page.frame_locator("iframe.notice-frame")
