@@ -9,6 +9,7 @@ import pytest
 from conftest import frozen_control, waitlisted_seal
 from sqlalchemy import select
 
+from hub.alerts.messages import CONTROL_SPEC
 from hub.controls.states import (
     TRANSITIONS,
     Cause,
@@ -84,6 +85,12 @@ def test_the_table_ends_in_stored_states_and_names_who_causes_each_change():
     assert ControlEvent.CONVERTED not in events_from(ControlStatus.ACTIVE, kind="SEAL")
     for status in (ControlStatus.ACTIVE, ControlStatus.WAITLISTED):
         assert TRANSITIONS[status, ControlEvent.TRANSFERRED].to is ControlStatus.DISPOSED
+
+
+def test_what_the_officer_is_told_is_an_e_mail_the_controls_job_sends():
+    told = {step.told for step in TRANSITIONS.values() if step.told is not None}
+    assert told == {"control_effective", "control_converted", "control_withdrawn", "control_expired"}
+    assert told <= set(CONTROL_SPEC), "each alert kind the table names has its section in the e-mail"
 
 
 def _events(session, control: Control) -> list[AuditEvent]:
