@@ -354,8 +354,8 @@ def test_a_renewal_that_states_no_amount_freezes_what_the_control_held(client, t
     assert (renewal["amount"], renewal["currency"]) == ("50000.00", "CNY")
 
 
-def test_a_renewal_its_unit_withdrew_puts_the_control_it_renewed_back_in_force(client, token):
-    first, renewal = renewed_control(client, token)
+def withdraw_renewal(client, token, renewal: dict) -> list[dict]:
+    """The housing fund undoes the renewal's registration (a further receipt UNABLE): the controls changed."""
     withdrawn = edited(
         CONTROLLED,
         ("AT-2026-000123", "AT-2026-000124"),
@@ -368,8 +368,13 @@ def test_a_renewal_its_unit_withdrew_puts_the_control_it_renewed_back_in_force(c
         ('      <Amount currency="CNY">50000.00</Amount>\n', ""),
     )
     renew_request = client.get(f"/api/v1/requests/{renewal['request_id']}", headers=token("officer")).json()
+    return post_receipt(client, token("staff-housing-fund"), renew_request, withdrawn)["controls"]
 
-    answered = post_receipt(client, token("staff-housing-fund"), renew_request, withdrawn)["controls"]
+
+def test_a_renewal_its_unit_withdrew_puts_the_control_it_renewed_back_in_force(client, token):
+    first, renewal = renewed_control(client, token)
+
+    answered = withdraw_renewal(client, token, renewal)
 
     assert {c["id"]: c["status"] for c in answered} == {renewal["id"]: "WITHDRAWN", first["id"]: "ACTIVE"}
     assert [c["id"] for c in controls(client, token("officer"), "?status=ACTIVE")] == [first["id"]]
@@ -449,19 +454,7 @@ def test_the_hubs_own_renewal_draft_of_a_fund_freeze_passes_where_funds_freeze_f
 
 def test_a_release_after_a_renewal_was_withdrawn_and_asked_again_releases_the_second_renewal(client, token):
     first, renewal = renewed_control(client, token)
-    withdrawn = edited(
-        CONTROLLED,
-        ("AT-2026-000123", "AT-2026-000124"),
-        ("HF-2026-8891", "HF-2026-8897"),
-        (
-            "<Outcome>CONTROLLED</Outcome>",
-            '<Outcome>UNABLE</Outcome>\n  <Reason code="OTHER">续行登记有误，已撤销。</Reason>',
-        ),
-        ('      <Period start="2026-11-28" end="2027-11-27"/>\n', ""),
-        ('      <Amount currency="CNY">50000.00</Amount>\n', ""),
-    )
-    renew_request = client.get(f"/api/v1/requests/{renewal['request_id']}", headers=token("officer")).json()
-    post_receipt(client, token("staff-housing-fund"), renew_request, withdrawn)
+    withdraw_renewal(client, token, renewal)
     again = edited(example("request-renew.xml"), ("AT-2026-000124", "AT-2026-000127"))
     response = client.post(
         "/api/v1/requests", files=multipart(again, *listed_files(again)), headers=token("officer")
