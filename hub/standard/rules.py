@@ -50,7 +50,7 @@ from hub.standard.documents import (
     read_request,
 )
 from hub.standard.filenames import filename_problem, key_of
-from hub.standard.ids import resident_id_problem, uscc_problem
+from hub.standard.ids import not_ascii_problem, resident_id_problem, uscc_problem
 from hub.standard.xml import (
     DEFAULT_MAX_BYTES,
     MAX_PROBLEMS,
@@ -243,6 +243,8 @@ def identity_problems(who: Subject, what: str) -> list[Problem]:
     if who.id_type is IdType.RESIDENT_ID and (why := resident_id_problem(who.id_number)):
         problems.append(_at(who.pos, f"IdNumber {who.id_number}: {why}"))
     if who.id_type is IdType.USCC and (why := uscc_problem(who.id_number)):
+        problems.append(_at(who.pos, f"IdNumber {who.id_number}: {why}"))
+    if who.id_type is IdType.PASSPORT and (why := not_ascii_problem(who.id_number)):
         problems.append(_at(who.pos, f"IdNumber {who.id_number}: {why}"))
     allowed = PERSON_ID_TYPES if who.kind is SubjectKind.PERSON else ORGANIZATION_ID_TYPES
     if who.id_type not in allowed:

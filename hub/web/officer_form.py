@@ -6,6 +6,7 @@ check digit): the rules of the standard stay in hub.standard and the services, w
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -171,6 +172,17 @@ def blank_form(*, action: str = "QUERY", auto_no: str = "") -> RequestForm:
     return RequestForm(values, [], [], False, [], [], auto_no)
 
 
+TYPED_IDS = (IdType.RESIDENT_ID, IdType.USCC, IdType.PASSPORT)
+
+
+def typed_id(id_type: str, number: str) -> str:
+    """An ID number as registries hold it: characters a Chinese input method types full-width (２, Ｘ) made
+    half-width (NFKC), spaces taken out, letters upper-case. Other kinds of document are kept as typed."""
+    if id_type not in TYPED_IDS:
+        return number
+    return unicodedata.normalize("NFKC", number).replace(" ", "").upper()
+
+
 def read_form(form: FormData, *, max_file_bytes: int) -> RequestForm:
     """The form as typed, with its files read; a file too large or without a type is an error already."""
     typed = RequestForm(
@@ -186,7 +198,11 @@ def read_form(form: FormData, *, max_file_bytes: int) -> RequestForm:
     for row in rows:
         values = {name: _text(form, f"item-{row}-{name}") for name in ITEM_FIELDS}
         if any(value for name, value in values.items() if name not in PRESET_ITEM_FIELDS):
+            values["transferee_id_number"] = typed_id(
+                values["transferee_id_type"], values["transferee_id_number"]
+            )
             typed.items.append(values)
+    typed.values["id_number"] = typed_id(typed.values["id_type"], typed.values["id_number"])
     for value in form.getlist("kept"):
         parts = value.split(":", 2) if isinstance(value, str) else []
         if len(parts) == 3 and parts[0] in DOCUMENT_TYPES and SHA256.fullmatch(parts[1]):
@@ -252,8 +268,6 @@ def _date(text: str) -> date | str:
 def check(typed: RequestForm) -> None:
     """Input errors, in Chinese, next to their fields: the hub judges the rest when the XML arrives."""
     values, action = typed.values, typed.action
-    if values["id_type"] in (IdType.RESIDENT_ID, IdType.USCC):
-        values["id_number"] = values["id_number"].replace(" ", "").upper()
     if action is None:
         typed.add("action", "请选择请求类型。")
     if values["request_no"] and not REQUEST_NO.fullmatch(values["request_no"]):
@@ -332,8 +346,6 @@ def _item(item: dict[str, str], action: Action) -> ItemDraft:
     transferees = ()
     if action in TRANSFEREE_ACTIONS:
         number = item["transferee_id_number"]
-        if item["transferee_id_type"] in (IdType.RESIDENT_ID, IdType.USCC):
-            number = number.replace(" ", "").upper()
         transferees = (
             TransfereeDraft(
                 item["transferee_kind"] or SubjectKind.PERSON,

@@ -122,6 +122,29 @@ def test_resident_id_of_the_wrong_shape_is_refused(number):
     assert why is not None and "17 digits" in why
 
 
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        ("222426198503120413".translate(FULL_WIDTH), "'２' (U+FF12)"),  # as a Chinese input method types it
+        ("2224261985031204١٣", "'١' (U+0661)"),  # Arabic-Indic digits: Python's int() reads them too
+    ],
+)
+def test_a_resident_id_in_digits_other_than_ascii_is_refused_naming_the_character(number, shown):
+    why = resident_id_problem(number)
+    assert why is not None and shown in why and "half-width digits 0-9" in why
+
+
+def test_a_subject_whose_id_is_typed_full_width_is_refused_where_it_stands():
+    data = example("request-query.xml").replace(
+        b"22242619790605003X", "22242619790605003X".translate(FULL_WIDTH).encode()
+    )
+    problem = assert_refused(data, "/Subject/IdNumber", "U+FF12")
+    assert "IdNumber" in problem.message
+
+
 def test_uscc_of_the_example_is_valid():
     assert uscc_problem("91222426MA17C3K22E") is None
 

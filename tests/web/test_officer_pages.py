@@ -239,6 +239,18 @@ def test_the_server_refuses_a_wrong_check_digit_and_a_missing_notice(officer, hu
         assert session.query(Request).count() == 0
 
 
+def test_an_id_typed_full_width_is_sent_in_ascii(officer, hub):
+    full_width = GOOD_ID.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+
+    sent = officer.post(
+        "/requests/new", data=query_form(csrf(officer), id_number=full_width), files=notice_file()
+    )
+
+    assert sent.status_code == 303, sent.text
+    document = officer.get(f"{sent.headers['location']}/document").content
+    assert f"<IdNumber>{GOOD_ID}</IdNumber>".encode() in document
+
+
 def test_a_request_xml_is_uploaded_as_it_is(officer, hub):
     token = csrf(officer)
     document = example("request-seal.xml")
