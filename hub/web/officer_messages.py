@@ -69,6 +69,12 @@ _WORDINGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         lambda m: f"身份证号码中的出生日期 {m[1].replace('-', '')} 不存在，请核对。",
     ),
     (
+        re.compile(r"IdNumber \S+: the number holds '(.)' \(U\+\w+\), not an ASCII character.*"),
+        lambda m: (
+            f"证件号码中的“{m[1]}”不是半角字符：请用半角数字 0-9 和大写字母 A-Z 填写（可关闭输入法的全角模式）。"
+        ),
+    ),
+    (
         re.compile(r"IdNumber \S+: a resident ID has 17 digits and a check digit \(0-9 or X\)"),
         lambda m: "居民身份证号码应为 18 位：17 位数字加 1 位校验码（0-9 或 X）。",
     ),

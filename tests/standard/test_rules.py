@@ -15,6 +15,7 @@ from hub.standard.documents import read_receipt
 from hub.standard.ids import resident_id_problem, uscc_problem
 from hub.standard.rules import inspect, receipt_problems
 from hub.standard.xml import DocumentError, Problem, parse
+from hub.web.officer_messages import in_chinese
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -672,3 +673,16 @@ def test_a_schema_error_in_the_second_item_names_that_item():
     assert any(
         p.line == index + 1 and p.path == "/AssistanceRequest/Items/Item[2]/Period" for p in problems
     ), problems
+
+
+def test_the_officers_pages_say_a_full_width_id_in_chinese():
+    problem = assert_refused(
+        example("request-query.xml").replace(
+            b"22242619790605003X", "２２２４２６１９７９０６０５００３Ｘ".encode()
+        ),
+        "/Subject/IdNumber",
+        "U+FF12",
+    )
+    assert in_chinese(problem.message) == (
+        "证件号码中的“２”不是半角字符：请用半角数字 0-9 和大写字母 A-Z 填写（可关闭输入法的全角模式）。"
+    )
