@@ -214,9 +214,19 @@ def submit_receipt(
             task.status, task.acknowledged_at = "acknowledged", task.acknowledged_at or received
     session.flush()
     request.status = request_status(list(request.tasks))
+    record_receipt(session, receipt, task, actor=principal.actor, controls=touched)
+    session.flush()
+    return Applied(receipt, task, touched, created=True)
+
+
+def record_receipt(
+    session: Session, receipt: Receipt, task: Task, *, actor: str, controls: list[Control], **extra: object
+) -> None:
+    """The audit event `receipt.received` of `receipt` on `task`, with the controls it made or changed
+    (what a repeat of it answers, _controls_of); `extra` what its origin adds."""
     record(
         session,
-        actor=principal.actor,
+        actor=actor,
         kind="receipt.received",
         entity="task",
         entity_id=task.id,
@@ -224,11 +234,10 @@ def submit_receipt(
             "receipt_no": receipt.receipt_no,
             "outcome": receipt.outcome,
             "final": receipt.final,
-            "document_sha256": digest,
-            "signed_by": signed_by,
+            "document_sha256": receipt.document_sha256,
+            "signed_by": receipt.signed_by,
             "task_status": task.status,
-            "controls": {c.id: c.status for c in touched},
+            "controls": {c.id: c.status for c in controls},
+            **extra,
         },
     )
-    session.flush()
-    return Applied(receipt, task, touched, created=True)

@@ -31,12 +31,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.audit import record
 from hub.blobs import BlobStore
 from hub.controls.import_file import FileRow
 from hub.controls.states import Cause, ControlEvent, register
 from hub.directory.service import unit_limit
 from hub.models import Control, Court, Item, Receipt, Request, RequestFile, Task, Unit, User
+from hub.requests.service import record_received
 from hub.standard.codes import Outcome
 from hub.standard.labels import label
 from hub.standard.notice import chinese_date, chinese_money
@@ -44,6 +44,7 @@ from hub.standard.rules import inspect
 from hub.standard.write_receipt import ControlEntry, ReceiptDraft, write_receipt
 from hub.standard.write_request import DocumentDraft, ItemDraft, RequestDraft, SubjectDraft, write_request
 from hub.standard.xml import DocumentError
+from receipts.service import record_receipt
 
 IMPORTED = "imported"  # requests.origin of an imported control's record
 
@@ -202,23 +203,7 @@ def write_record(
     session.add_all((request, task))
     session.flush()
     origin = {"origin": IMPORTED, "import": importing.sha256, "row": row.row}
-    record(
-        session,
-        actor=actor,
-        kind="request.received",
-        entity="request",
-        entity_id=request.id,
-        data={
-            "court": request.court_code,
-            "request_no": request.request_no,
-            "action": request.action,
-            "document_sha256": document_sha256,
-            "signed_by": None,
-            "files": {d.filename: d.sha256 for d, _ in made.files},
-            "units": [unit.code],
-            **origin,
-        },
-    )
+    record_received(session, request, actor=actor, units=[unit.code], **origin)
     receipt = _receipt(session, importing, row=row, unit=unit, task=task, made=made)
     control = Control(
         court_code=court.code,
@@ -246,23 +231,7 @@ def write_record(
         actor=actor,
         data={"task": task.id, "receipt_no": receipt.receipt_no, "ruling_no": row.ruling_no, **origin},
     )
-    record(
-        session,
-        actor=actor,
-        kind="receipt.received",
-        entity="task",
-        entity_id=task.id,
-        data={
-            "receipt_no": receipt.receipt_no,
-            "outcome": receipt.outcome,
-            "final": True,
-            "document_sha256": receipt.document_sha256,
-            "signed_by": None,
-            "task_status": task.status,
-            "controls": {control.id: control.status},
-            **origin,
-        },
-    )
+    record_receipt(session, receipt, task, actor=actor, controls=[control], **origin)
     return control
 
 

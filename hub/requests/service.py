@@ -343,21 +343,11 @@ def submit_request(
         raise Conflict(
             f"RequestNo {document.request_no} was just used for another document.", code="request_no_conflict"
         ) from None
-    record(
+    record_received(
         session,
+        request,
         actor=principal.actor,
-        kind="request.received",
-        entity="request",
-        entity_id=request.id,
-        data={
-            "court": request.court_code,
-            "request_no": request.request_no,
-            "action": request.action,
-            "document_sha256": digest,
-            "signed_by": signed_by,
-            "files": {r.filename: r.sha256 for r in document.documents},
-            "units": [u.code for u in units],
-        },
+        units=[u.code for u in units],
         flush=False,  # with the deliveries
     )
     calendar = load_calendar(session)
@@ -374,6 +364,30 @@ def submit_request(
         )
     session.flush()
     return request, True
+
+
+def record_received(
+    session: Session, request: Request, *, actor: str, units: list[str], flush: bool = True, **extra: object
+) -> None:
+    """The audit event `request.received` of `request` (its files and units; `extra` what its origin adds)."""
+    record(
+        session,
+        actor=actor,
+        kind="request.received",
+        entity="request",
+        entity_id=request.id,
+        data={
+            "court": request.court_code,
+            "request_no": request.request_no,
+            "action": request.action,
+            "document_sha256": request.document_sha256,
+            "signed_by": request.signed_by,
+            "files": {f.filename: f.sha256 for f in request.files},
+            "units": units,
+            **extra,
+        },
+        flush=flush,
+    )
 
 
 def _item(position: int, item: RequestItem, control: Control | None) -> Item:
