@@ -10,6 +10,9 @@ from hub.controls.states import ControlStatus
 from hub.errors import Forbidden, NotFound
 from hub.models import Control, Request, Unit
 
+# Each chain of renewals once, as its current control: a renewed control (RENEWED) is carried on by its renewal.
+CURRENT = Control.status != ControlStatus.RENEWED
+
 
 def scope_controls(query: Select, principal: Principal) -> Select:
     """Limit a query over Control to a court's own, a unit's own, or all for an administrator."""
@@ -46,10 +49,7 @@ def list_controls(
     control (RENEWED) is listed only when asked for by its status: its renewal carries it on, and a
     chain of renewals counts once."""
     query = scope_controls(select(Control), principal)
-    if status:
-        query = query.where(Control.status == status.upper())
-    else:
-        query = query.where(Control.status != ControlStatus.RENEWED)
+    query = query.where(Control.status == status.upper() if status else CURRENT)
     if unit_code:
         query = query.where(Control.unit_code == unit_code)
     if expiring_before:

@@ -8,8 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hub.auth.service import Principal
-from hub.controls.service import scope_controls
-from hub.controls.states import ControlStatus
+from hub.controls.service import CURRENT, scope_controls
 from hub.models import Control, FoundAsset, Request, Task, Unit
 from hub.standard.codes import Action
 from hub.tasks.service import scope_requests
@@ -112,8 +111,7 @@ def debtor_file(session: Session, *, principal: Principal, id_number: str) -> De
     controls = list(
         session.execute(
             scope_controls(
-                # a renewed control's renewal carries it on: each chain once, as its current control
-                select(Control).where(Control.request_id.in_(by_id), Control.status != ControlStatus.RENEWED),
+                select(Control).where(Control.request_id.in_(by_id), CURRENT),
                 principal,
             ).order_by(Control.period_end, Control.id)
         ).scalars()
